@@ -1,0 +1,30 @@
+"""Is the Hugging Face Hub reachable? Asked once per process, quickly.
+
+When it is not, ``HF_HUB_OFFLINE=1`` is set before transformers or datasets
+are imported, so that no later call spends 20-50 s on retries.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+
+HUB_HOST = "huggingface.co"
+
+
+@functools.cache
+def hub_online(timeout: float = 2.0) -> bool:
+    """Return True when the Hub answers; otherwise set HF_HUB_OFFLINE=1 and return False.
+
+    A user who already set ``HF_HUB_OFFLINE=1`` is taken at their word.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        return False
+    try:
+        with socket.create_connection((HUB_HOST, 443), timeout=timeout):
+            return True
+    except OSError:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+        return False

