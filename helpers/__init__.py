@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from helpers.environment import free_memory, setup
 from helpers.runlog import record
-from helpers.setup import free_memory, setup
 
 __all__ = ["record", "setup", "free_memory"]
 
 _SUBMODULES = {
-    "alignment", "cache", "checks", "cli", "data", "exercises", "freezing",
-    "grading", "hub", "metrics", "models", "paths", "plots", "profiles", "runlog",
-    "runner", "setup",
+    "alignment", "book", "cache", "checks", "cli", "data", "environment", "exercises",
+    "freezing", "grading", "hub", "metrics", "models", "paths", "plots", "profiles",
+    "runlog", "runner",
 }
 
 

@@ -20,7 +20,7 @@ def report() -> None:
     from helpers import data, models
     from helpers.cache import cache_dir
     from helpers.hub import hub_online
-    from helpers.setup import device_name, library_versions
+    from helpers.environment import device_name, library_versions
 
     online = hub_online()
     print("Environment")
