@@ -34,11 +34,18 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def has_gpu() -> bool:
+    """True when torch sees a CUDA GPU."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def device_name() -> str:
     """"cuda (<GPU name>)", "mps" or "cpu"."""
     import torch
 
-    if torch.cuda.is_available():
+    if has_gpu():
         return f"cuda ({torch.cuda.get_device_name(0)})"
     if torch.backends.mps.is_available():
         return "mps"

@@ -12,6 +12,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
+from helpers.environment import has_gpu
 from helpers.paths import runs_dir
 from helpers.runlog import note
 
@@ -35,13 +36,6 @@ TABLES: dict[str, dict[str, dict[str, Any]]] = {
                  "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16},
     },
 }
-
-
-def has_gpu() -> bool:
-    """True when torch sees a CUDA GPU."""
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def pick_profile(profile: str) -> str:

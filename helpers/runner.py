@@ -80,7 +80,10 @@ def results_markdown(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in results["notebooks"].items():
-        scores = entry.get("scores") or {"(no scores)": None}
+        if "error" in entry:
+            scores = {f"FAILED: {entry['error']}": None}
+        else:
+            scores = entry.get("scores") or {"(no scores)": None}
         for score, value in scores.items():
             book = BOOK_SCORES.get(name, {}).get(score)
             lines.append("| " + " | ".join([
@@ -89,8 +92,6 @@ def results_markdown(results: dict[str, Any]) -> str:
                 "-" if value is None else f"{value:.3f}",
                 "-" if book is None else f"{book[0]:.3f} ({book[1]})",
             ]) + " |")
-        if "error" in entry:
-            lines.append(f"| {name} | FAILED: {entry['error']} |||||||| ")
     lines += ["", "Our scores come from this run on this machine; the book's come from a Colab T4 "
               "with bert-base-cased on the Hub's data (see REFERENCE.md §3)."]
     return "\n".join(lines) + "\n"

@@ -48,7 +48,9 @@ def test_run_collects_records_and_reports_failures(tmp_path):
     assert "broken lesson" in results["notebooks"]["02_bad"]["error"]
     stored = json.loads((tmp_path / "out" / "results.json").read_text())
     assert stored["notebooks"]["01_good"]["scores"] == {"score": 0.7}
-    assert (tmp_path / "out" / "results.md").exists() and (tmp_path / "out" / "01_good.ipynb").exists()
+    assert (tmp_path / "out" / "01_good.ipynb").exists()
+    failed_row = next(line for line in (tmp_path / "out" / "results.md").read_text().splitlines() if "02_bad" in line)
+    assert "FAILED: " in failed_row and "broken lesson" in failed_row and failed_row.count("|") == 10
 
 
 def test_missing_notebook_is_a_clear_error(tmp_path):
