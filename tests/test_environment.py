@@ -5,7 +5,8 @@ import socket
 
 import pytest
 
-from helpers import cli, environment, hub, plots
+from helpers import environment, plots
+from helpers.course import hub
 
 
 @pytest.fixture
@@ -46,18 +47,26 @@ def test_user_offline_setting_is_respected_without_network(fresh_hub_check, monk
     assert hub.hub_online() is False
 
 
-def test_setup_prints_versions_device_and_hub(capsys):
-    facts = environment.setup(seed=3, profile="cpu")
+def test_setup_prints_settings_versions_device_and_hub(capsys):
+    settings = environment.setup("00_course_tour", profile="cpu", seed=3)
     printed = capsys.readouterr().out
+    assert "Settings for 00_course_tour:" in printed and "(parameter)" in printed
     for key in ("torch", "transformers", "datasets", "device", "hub"):
-        assert key in facts and key in printed
-    assert facts["device"] == "cpu" and facts["seed"] == 3
+        assert f"  {key} " in printed
+    assert (settings.profile, settings.seed) == ("cpu", 3)
     assert "WARNING" not in printed
 
 
 def test_setup_warns_for_the_full_profile_without_gpu(capsys):
-    environment.setup(profile="full")
+    environment.setup("00_course_tour", profile="full")
     assert "WARNING: profile 'full'" in capsys.readouterr().out
+
+
+def test_setup_rejects_an_unknown_lesson_and_parameter():
+    with pytest.raises(ValueError, match="No lesson '99_nothing'; the lessons are 00_course_tour"):
+        environment.setup("99_nothing")
+    with pytest.raises(ValueError, match="has no parameter"):
+        environment.setup("01_supervised_classification", profile="smoke", epochs=3)
 
 
 def test_seed_everything_repeats_random_draws():
@@ -80,7 +89,7 @@ def test_confusion_matrix_plot_annotates_counts():
 
 
 def test_environment_report_lists_every_source(capsys):
-    cli.report()
+    environment.report()
     printed = capsys.readouterr().out
     for name in ("rotten_tomatoes", "conll2003", "squad", "pos_wsj", "all-MiniLM-L6-v2", "all-mpnet-base-v2"):
         assert name in printed

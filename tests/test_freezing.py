@@ -19,7 +19,8 @@ from transformers import (
     DistilBertForTokenClassification,
 )
 
-from helpers import freezing, models
+from helpers import freezing
+from helpers.course import offline_models
 
 # Where each architecture keeps its blocks, spelled out independently of the module's regex.
 BLOCK_PREFIX = {"bert": "bert.encoder.layer.", "distilbert": "distilbert.transformer.layer.",
@@ -29,17 +30,17 @@ FAST_MODELS = ["minilm_sequence", "minilm_token", "distilbert_sequence", "distil
 
 @pytest.fixture(scope="module")
 def minilm_sequence():
-    return AutoModelForSequenceClassification.from_pretrained(models.minilm_dir(), num_labels=2)
+    return AutoModelForSequenceClassification.from_pretrained(offline_models.minilm_dir(), num_labels=2)
 
 
 @pytest.fixture(scope="module")
 def minilm_token():
-    return AutoModelForTokenClassification.from_pretrained(models.minilm_dir(), num_labels=9)
+    return AutoModelForTokenClassification.from_pretrained(offline_models.minilm_dir(), num_labels=9)
 
 
 @pytest.fixture(scope="module")
 def mpnet_sequence():
-    return AutoModelForSequenceClassification.from_pretrained(models.mpnet_dir(), num_labels=2)
+    return AutoModelForSequenceClassification.from_pretrained(offline_models.mpnet_dir(), num_labels=2)
 
 
 TINY_DISTILBERT = DistilBertConfig(n_layers=3, dim=32, hidden_dim=64, n_heads=2, vocab_size=100,

@@ -1,163 +1,287 @@
-"""Tests for helpers.grading: running submissions with nbval and reporting the results.
+"""``course grade`` against hostile submissions, built at test time from the course's lessons 00 and 01.
 
-The grading tests execute tiny synthetic notebooks in a real kernel (a few
-seconds each), never the course's ML notebooks.
+Each kind of submission is graded once (two at a time) and must get the exact
+grade and message. (The solution and the unsolved lesson are graded in each
+lesson's own test file.) Afterwards every submission file is byte-identical and the
+checkout has nothing new in ``git status``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat import v4
+from nbformat import NotebookNode, v4
 
-from helpers.exercises import build_notebook
-from helpers.grading import ExerciseResult, NotebookGrade, format_table, grade, write_report
-from helpers.paths import checkout_root
+from helpers.course.config import require_checkout
+from helpers.course.grading import (
+    ExerciseResult,
+    NotebookGrade,
+    format_table,
+    grade,
+    identify,
+    restore,
+    write_report,
+)
+
+ROOT = require_checkout()
+LESSON = "00_course_tour"
+ANSWER, CHECK, PARAMETERS = "00-11", "00-12", "00-03"  # cell ids in lesson 00
+UNSOLVED = "Replace the ... with the share of labels equal to 1 (a number between 0 and 1)."
+SOLVED = "50.0% of the training examples are positive."
+MISSING = "check cell missing: no code cell is tagged exercise:positive_share"
+UNDEFINED = "the check cell raised NameError: name 'positive_share' is not defined"
+FORGE = "from helpers.checks.core import report\nreport('positive_share', True, 'forged pass')"
 
 
-def check_cell(name: str, condition: str, message: str) -> nbformat.NotebookNode:
-    """A check cell that reports ``name`` through helpers.checks."""
-    source = f"from helpers.checks import report\nreport({name!r}, {condition}, {message!r})"
-    return v4.new_code_cell(source, metadata={"tags": ["check", f"exercise:{name}"]})
+def lesson(folder: str, name: str = LESSON) -> NotebookNode:
+    """A lesson as the course ships it: ``solutions`` (solved) or ``notebooks`` (unsolved)."""
+    return nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
 
 
-def solution_notebook() -> nbformat.NotebookNode:
-    """A solution notebook with two exercises."""
-    nb = v4.new_notebook()
-    nb.cells = [
-        v4.new_markdown_cell("# Two exercises"),
-        v4.new_code_cell("### BEGIN SOLUTION\n#STUB answer = ...\nanswer = 6 * 7\n### END SOLUTION",
-                         metadata={"tags": ["solution"]}),
-        check_cell("double", "answer == 42", "answer should be 42"),
-        v4.new_code_cell("def half(x):\n    ### BEGIN SOLUTION\n    #STUB return ...\n    return x / 2\n"
-                         "    ### END SOLUTION", metadata={"tags": ["solution"]}),
-        check_cell("half", "half(8) == 4", "half(8) should be 4"),
-    ]
+def cell(nb: NotebookNode, cell_id: str) -> NotebookNode:
+    return next(c for c in nb.cells if c.id == cell_id)
+
+
+def submission(folder: str, replace: dict[str, str] | None = None, insert: dict[str, str] | None = None,
+               drop: str | None = None, tags: dict[str, list[str]] | None = None,
+               move: tuple[str, str] | None = None) -> NotebookNode:
+    """Lesson 00 with cells replaced, inserted before a cell, dropped, retagged or moved before a cell."""
+    nb = lesson(folder)
+    for cell_id, source in (replace or {}).items():
+        cell(nb, cell_id).source = source
+    for cell_id, new_tags in (tags or {}).items():
+        cell(nb, cell_id).metadata["tags"] = new_tags
+    for before, source in (insert or {}).items():
+        nb.cells.insert(nb.cells.index(cell(nb, before)), v4.new_code_cell(source))
+    if drop:
+        nb.cells.remove(cell(nb, drop))
+    if move:
+        moving = cell(nb, move[0])
+        nb.cells.remove(moving)
+        nb.cells.insert(nb.cells.index(cell(nb, move[1])), moving)
     return nb
 
 
-@pytest.fixture(scope="module")
-def submissions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The solution, the generated notebook, and a copy of the solution with one wrong answer."""
-    folder = tmp_path_factory.mktemp("submissions")
-    solution = solution_notebook()
-    wrong = solution_notebook()
-    wrong.cells[3].source = "def half(x):\n    return x / 3"
-    paths = {"solution": folder / "solution.ipynb", "stub": folder / "stub.ipynb", "wrong": folder / "wrong half.ipynb"}
-    for name, nb in {"solution": solution, "stub": build_notebook(solution), "wrong": wrong}.items():
-        nbformat.write(nb, paths[name])
-    return paths
+def half_of_lesson_01() -> NotebookNode:
+    """Lesson 01 cut after its setup cell: every exercise's check cell is gone."""
+    nb = lesson("notebooks", "01_supervised_classification")
+    nb.cells = nb.cells[:4]
+    return nb
+
+
+def forged_twin() -> NotebookNode:
+    """The solution with a second cell tagged for the exercise, above the answer, that forges a pass."""
+    nb = lesson("solutions")
+    twin = v4.new_code_cell(FORGE, metadata={"tags": ["check", "exercise:positive_share"]})
+    nb.cells.insert(nb.cells.index(cell(nb, ANSWER)), twin)
+    return nb
+
+
+SOLVED_ANSWER = cell(lesson("solutions"), ANSWER).source
+TOUR = "00_course_tour.ipynb"
+
+# name -> (file name, notebook or raw text, (passed, total), messages, error)
+CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str | None]] = {
+    "wrong answer": (TOUR, submission("notebooks", replace={ANSWER: "labels = list(train['label'])\n"
+                                                                   "positive_share = 0.4"}),
+                     (0, 1), ["0.4000 is not the share of positive labels; count the 1s and divide by the "
+                              "number of labels."], None),
+    "check cell deleted": (TOUR, submission("notebooks", drop=CHECK), (0, 1), [MISSING], None),
+    "check cell replaced by a pass": (TOUR, submission("notebooks", replace={CHECK: FORGE}),
+                                      (0, 1), [UNSOLVED], None),
+    "check function replaced": (TOUR, submission("notebooks", insert={CHECK: (
+        "import helpers.checks.course_tour as tour\n"
+        "from helpers.checks.core import report\n"
+        "tour.positive_share = lambda *args: report('positive_share', True, 'forged pass')")}),
+        (0, 1), [UNSOLVED], None),
+    "report function replaced": (TOUR, submission("notebooks", insert={CHECK: (
+        "import helpers.checks.core as core\n"
+        "core.report = lambda exercise, passed, message: print('PASS', exercise)\n"
+        "core.grading_mode = lambda: False")}), (0, 1), [UNSOLVED], None),
+    "forged line in the grade log": (TOUR, submission("notebooks", insert={CHECK: (
+        "import json, os\n"
+        "with open(os.environ['COURSE_GRADE_LOG'], 'a') as log:\n"
+        "    log.write(json.dumps({'exercise': 'positive_share', 'passed': True, 'message': 'forged'}) + '\\n')")}),
+        (0, 1), [UNSOLVED], None),
+    "grading mode switched off": (TOUR, submission("notebooks", insert={
+        CHECK: "import os\nos.environ['COURSE_GRADING'] = '0'"}), (0, 1), [UNSOLVED], None),
+    "grade log redirected": (TOUR, submission("notebooks", insert={
+        CHECK: "import os\nos.environ['COURSE_GRADE_LOG'] = os.devnull"}),
+        (0, 1), [f"the check cell raised ExerciseFailed: [positive_share] {UNSOLVED}"], None),
+    "exercise tag renamed": (TOUR, submission("notebooks", tags={CHECK: ["check", "exercise:share_v2"]}),
+                             (0, 1), [MISSING], None),
+    "check cell moved above the answer": (TOUR, submission("solutions", move=(CHECK, ANSWER)),
+                                          (0, 1), [UNDEFINED], None),
+    "a forged twin of the check cell above it": (TOUR, forged_twin(), (1, 1), [SOLVED], None),
+    "exception in the answer": (TOUR, submission("notebooks", replace={
+        ANSWER: "labels = list(train['label'])\npositive_share = 1 / 0"}), (0, 1), [UNDEFINED], None),
+    "parameters cell changed": (TOUR, submission("solutions", replace={
+        PARAMETERS: 'profile = "full"\nseed = 42',
+        ANSWER: "labels = list(train['label'])\n"
+                "positive_share = sum(labels) / len(labels) if settings.profile == 'smoke' else 0.0"}),
+        (1, 1), [SOLVED], None),
+    "writes and deletes files in its folder": (TOUR, submission("solutions", replace={ANSWER: (
+        "import os\n"
+        "open('scribble.txt', 'w').write('written by a submission')\n"
+        "for name in os.listdir('.'):\n"
+        "    if name != 'scribble.txt' and os.path.isfile(name):\n"
+        "        os.remove(name)\n" + SOLVED_ANSWER)}), (1, 1), [SOLVED], None),
+    "50 MB of output": (TOUR, submission("solutions", replace={
+        ANSWER: "print('x' * 50_000_000)\n" + SOLVED_ANSWER}), (1, 1), [SOLVED], None),
+    "kernel exits": (TOUR, submission("notebooks", replace={ANSWER: "import os\nos._exit(1)"}),
+                     (0, 1), ["not run: the kernel had stopped"],
+                     "the kernel died with exit code 1 in code cell 7 ('import os')"),
+    "infinite loop": (TOUR, submission("notebooks", replace={ANSWER: "while True:\n    pass"}),
+                      (0, 1), [UNDEFINED],
+                      "code cell 7 ('while True:'): Timeout of 20 seconds exceeded executing cell"),
+    "renamed file, lesson from its metadata": ("my homework.ipynb",
+                                               submission("notebooks", replace={ANSWER: SOLVED_ANSWER}),
+                                               (1, 1), [SOLVED], None),
+    "no cells": (TOUR, v4.new_notebook(), (0, 0), [], "the notebook has no cells: nothing to grade"),
+    "not a lesson of the course": ("homework.ipynb", v4.new_notebook(cells=[v4.new_code_cell("print(1)")]),
+                                   (0, 0), [], "not a lesson of this course: its metadata names no lesson and "
+                                   "its file name does not start with a lesson number (00_, 01_). Submit the "
+                                   "lesson's notebook, e.g. 01_supervised_classification.ipynb."),
+    "not JSON": (TOUR, "this is not a notebook", (0, 0), [], "not a notebook: NotJSONError: "),
+    "half of lesson 01": ("01_supervised_classification.ipynb", half_of_lesson_01(), (0, 3), [
+        "check cell missing: no code cell is tagged exercise:f1_by_hand",
+        "check cell missing: no code cell is tagged exercise:per_class_f1",
+        "check cell missing: no code cell is tagged exercise:pipeline"], None),
+}
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
 
 
 @pytest.fixture(scope="module")
-def graded(submissions: dict[str, Path]) -> dict[str, NotebookGrade]:
-    """Each submission graded once, with the file's bytes and mtime before and after."""
-    before = {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in submissions.items()}
-    grades = grade(list(submissions.values()), timeout=60)
-    after = {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in submissions.items()}
-    assert after == before, "grading changed a submission"
-    return dict(zip(submissions, grades))
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[NotebookGrade, float]]:
+    """Every case graded once, two at a time; checks that no file changed."""
+    status = git_status()
+    paths = {}
+    for number, (name, (file_name, content, *_)) in enumerate(CASES.items()):
+        path = tmp_path_factory.mktemp(f"case{number:02d}") / file_name
+        if isinstance(content, str):
+            path.write_text(content)
+        else:
+            nbformat.write(content, path)
+        paths[name] = path
+    before = {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()}
+    started = time.perf_counter()
+    grades = grade(list(paths.values()), cell_timeout=20, notebook_timeout=300, jobs=2)
+    elapsed = time.perf_counter() - started
+    assert {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()} == before
+    assert git_status() == status, "grading changed the checkout"
+    return {name: (result, elapsed) for name, result in zip(CASES, grades)}
 
 
 @pytest.mark.slow
-def test_solution_passes_everything(graded: dict[str, NotebookGrade], submissions: dict[str, Path]) -> None:
-    result = graded["solution"]
-    assert result.notebook == submissions["solution"]
-    assert (result.passed, result.total, result.error) == (2, 2, None)
-    assert result.results == [ExerciseResult("double", True, "answer should be 42"),
-                              ExerciseResult("half", True, "half(8) should be 4")]
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_submission_gets_the_exact_grade(graded: dict, case: str) -> None:
+    _, _, (passed, total), messages, error = CASES[case]
+    result, _ = graded[case]
+    assert (result.passed, result.total) == (passed, total)
+    assert [r.message for r in result.results] == messages
+    if error is not None and error.endswith(": "):
+        assert result.error is not None and result.error.startswith(error), result.error
+    else:
+        assert result.error == error
 
 
 @pytest.mark.slow
-def test_generated_notebook_fails_with_the_checks_messages(graded: dict[str, NotebookGrade]) -> None:
-    result = graded["stub"]
-    assert (result.passed, result.total, result.error) == (0, 2, None)
-    assert result.results == [ExerciseResult("double", False, "answer should be 42"),
-                              ExerciseResult("half", False, "half(8) should be 4")]
+def test_suite_kinds_and_lessons(graded: dict) -> None:
+    assert len(CASES) >= 15
+    assert {result.lesson for result, _ in graded.values()} == {None, "00_course_tour", "01_supervised_classification"}
 
 
 @pytest.mark.slow
-def test_one_wrong_answer_fails_only_that_exercise(graded: dict[str, NotebookGrade]) -> None:
-    result = graded["wrong"]
-    assert (result.passed, result.total, result.error) == (1, 2, None)
-    assert [(r.exercise, r.passed) for r in result.results] == [("double", True), ("half", False)]
+def test_a_dead_kernel_is_reported_within_seconds(tmp_path: Path) -> None:
+    path = tmp_path / TOUR
+    nbformat.write(CASES["kernel exits"][1], path)
+    started = time.perf_counter()
+    (result,) = grade([path], cell_timeout=300)
+    assert result.error == CASES["kernel exits"][4]
+    assert time.perf_counter() - started < 40  # the lesson's setup, then death noticed within a second
 
 
 @pytest.mark.slow
-def test_reports_from_real_grades_parse(graded: dict[str, NotebookGrade], tmp_path: Path) -> None:
-    write_report(list(graded.values()), tmp_path / "grades.json")
-    write_report(list(graded.values()), tmp_path / "grades.csv")
-    rows = json.loads((tmp_path / "grades.json").read_text())
-    with (tmp_path / "grades.csv").open(newline="") as handle:
-        csv_rows = list(csv.DictReader(handle))
-    assert len(rows) == len(csv_rows) == 6
-    assert sum(row["passed"] for row in rows) == 3
-    assert [row["passed"] for row in csv_rows].count("True") == 3
-    assert {row["notebook"] for row in csv_rows} == {str(grade.notebook) for grade in graded.values()}
+def test_the_whole_notebook_has_a_time_limit(tmp_path: Path) -> None:
+    path = tmp_path / TOUR
+    nbformat.write(submission("solutions", replace={ANSWER: "import time\ntime.sleep(600)"}), path)
+    started = time.perf_counter()
+    (result,) = grade([path], cell_timeout=600, notebook_timeout=25)
+    assert time.perf_counter() - started < 60
+    assert result.error == ("the notebook ran past its limit of 25 s for the whole notebook "
+                            "and was stopped in code cell 7")
+    assert [(r.passed, r.message) for r in result.results] == [(False, "not run")]
 
 
 @pytest.mark.slow
-def test_grading_reports_errors_timeouts_and_edited_checks(tmp_path: Path) -> None:
-    lesson_folder = checkout_root() / "notebooks"
-    nb = v4.new_notebook()
-    nb.cells = [
-        check_cell("setup", f"__import__('os').getcwd() == {str(lesson_folder)!r} and "
-                   "__import__('os').environ['COURSE_PROFILE'] == 'cpu'", "runs in notebooks/ with the profile"),
-        v4.new_code_cell("values = undefined_name"),
-        check_cell("values", "values == [1]", "values should be [1]"),
-        v4.new_code_cell("print('check removed')", metadata={"tags": ["check", "exercise:edited"]}),
-        v4.new_code_cell("import time\ntime.sleep(60)"),
-        check_cell("late", "True", "ran after the timeout"),
-    ]
-    path = tmp_path / "troubled.ipynb"
-    nbformat.write(nb, path)
-    (result,) = grade([path], timeout=3, profile="cpu")
-    messages = {r.exercise: (r.passed, r.message) for r in result.results}
-    assert messages == {
-        "setup": (True, "runs in notebooks/ with the profile"),
-        "values": (False, "the check cell raised NameError: name 'values' is not defined"),
-        "edited": (False, "the check cell ran but reported no result (was it changed?)"),
-        "late": (True, "ran after the timeout"),
-    }
-    assert result.error == "code cell 5 ('import time'): Timeout of 3 seconds exceeded executing cell"
+def test_course_grade_exit_status(tmp_path: Path) -> None:
+    """0 only when every exercise of every submission passed."""
+    solved = ROOT / "solutions" / TOUR
+    empty = tmp_path / TOUR
+    nbformat.write(v4.new_notebook(), empty)
+
+    def course_grade(*paths: Path) -> int:
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "course"), "grade", *map(str, paths)],
+                              cwd=ROOT, capture_output=True, text=True).returncode
+
+    assert course_grade(solved) == 0
+    assert course_grade(solved, empty) == 1
+
+
+# --- pieces, without a kernel -------------------------------------------------------
+
+
+def test_restore_puts_back_checks_and_parameters_and_finds_the_last_check_cell() -> None:
+    shipped = lesson("solutions")
+    hostile = submission("notebooks", replace={CHECK: FORGE, PARAMETERS: "profile = 'full'"},
+                         insert={ANSWER: "x = 1"})
+    cell(hostile, CHECK).metadata["tags"] = ["exercise:positive_share", "nbval-skip"]
+    restored, check_at = restore(hostile, shipped)
+    assert cell(restored, CHECK).source == cell(shipped, CHECK).source
+    assert cell(restored, CHECK).metadata["tags"] == ["check", "exercise:positive_share"]
+    assert cell(restored, PARAMETERS).source == cell(shipped, PARAMETERS).source
+    code = [c for c in restored.cells if c.cell_type == "code"]
+    assert code[check_at["positive_share"]].id == CHECK
+    assert cell(hostile, CHECK).source == FORGE  # the submission itself is not changed
+
+
+def test_identify_by_metadata_then_by_file_number() -> None:
+    built = lesson("notebooks")
+    assert identify(built, Path("anything.ipynb")) == LESSON
+    bare = v4.new_notebook()
+    assert identify(bare, Path("01_supervised_classification (1).ipynb")) == "01_supervised_classification"
+    assert identify(bare, Path("99_unknown.ipynb")) is None
+    assert identify(bare, Path("homework.ipynb")) is None
 
 
 def test_missing_submission_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="absent.ipynb"):
         grade([tmp_path / "absent.ipynb"])
-
-
-@pytest.mark.parametrize("content", ["not json", '{"nbformat": 4}'])
-def test_unreadable_submission_is_an_error_not_a_crash(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "broken.ipynb"
-    path.write_text(content)
-    (result,) = grade([path])
-    assert (result.results, result.passed, result.total) == ([], 0, 0)
-    assert result.error.startswith("not a gradable notebook: ")
-
-
-def test_submission_with_an_untagged_check_cell_is_an_error(tmp_path: Path) -> None:
-    nb = solution_notebook()
-    nb.cells[2].metadata["tags"] = ["check"]
-    nbformat.write(nb, tmp_path / "untagged.ipynb")
-    (result,) = grade([tmp_path / "untagged.ipynb"])
-    assert "exactly one 'exercise:<name>' tag" in result.error
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        grade([ROOT / "solutions" / TOUR], jobs=0)
 
 
 GRADES = [
     NotebookGrade(Path("a.ipynb"), [ExerciseResult("double", True, "answer should be 42"),
-                                    ExerciseResult("half_of_it", False, "half(8) should\nbe 4")], 1, 2),
-    NotebookGrade(Path("b.ipynb"), [ExerciseResult("x", False, "not run")], 0, 1, "code cell 2 ('x'): Timeout"),
+                                    ExerciseResult("half_of_it", False, "half(8) should\nbe 4")], lesson="01_x"),
+    NotebookGrade(Path("b.ipynb"), [ExerciseResult("x", False, "not run")], "code cell 2 ('x'): Timeout"),
+    NotebookGrade(Path("c.ipynb"), error="the notebook has no cells: nothing to grade"),
 ]
 
 
 def test_format_table() -> None:
     assert format_table(GRADES) == (
-        "a.ipynb\n"
+        "a.ipynb (lesson 01_x)\n"
         "  exercise   | result | message\n"
         "  double     | PASS   | answer should be 42\n"
         "  half_of_it | FAIL   | half(8) should be 4\n"
@@ -167,8 +291,14 @@ def test_format_table() -> None:
         "  exercise | result | message\n"
         "  x        | FAIL   | not run\n"
         "  total: 0/1\n"
-        "  error: code cell 2 ('x'): Timeout"
+        "  error: code cell 2 ('x'): Timeout\n"
+        "\n"
+        "c.ipynb\n"
+        "  total: 0/0\n"
+        "  error: the notebook has no cells: nothing to grade"
     )
+    assert [g.full_marks for g in GRADES] == [False, False, False]
+    assert NotebookGrade(Path("d.ipynb"), [ExerciseResult("x", True, "ok")]).full_marks
 
 
 def test_write_report_json_and_csv(tmp_path: Path) -> None:
@@ -180,12 +310,15 @@ def test_write_report_json_and_csv(tmp_path: Path) -> None:
          "notebook_error": ""},
         {"notebook": "b.ipynb", "exercise": "x", "passed": False, "message": "not run",
          "notebook_error": "code cell 2 ('x'): Timeout"},
+        {"notebook": "c.ipynb", "exercise": "", "passed": False, "message": "",
+         "notebook_error": "the notebook has no cells: nothing to grade"},
     ]
     write_report(GRADES, tmp_path / "r.csv")
     with (tmp_path / "r.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(row["notebook"], row["exercise"], row["passed"]) for row in rows] == [
-        ("a.ipynb", "double", "True"), ("a.ipynb", "half_of_it", "False"), ("b.ipynb", "x", "False")]
+        ("a.ipynb", "double", "True"), ("a.ipynb", "half_of_it", "False"), ("b.ipynb", "x", "False"),
+        ("c.ipynb", "", "False")]
     assert rows[1]["message"] == "half(8) should\nbe 4"
 
 

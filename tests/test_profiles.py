@@ -1,6 +1,7 @@
 import pytest
 
-from helpers import profiles
+from helpers.course import profiles
+from helpers.course.lessons import LESSONS
 
 
 def test_parameter_overrides_profile_and_is_marked(capsys):
@@ -9,7 +10,7 @@ def test_parameter_overrides_profile_and_is_marked(capsys):
     assert settings.profile == "smoke"
     assert settings.seed == 7
     assert settings.max_train_samples == 300
-    assert settings.learning_rate == profiles.TABLES["01_supervised_classification"]["smoke"]["learning_rate"]
+    assert settings.learning_rate == LESSONS["01_supervised_classification"].profiles["smoke"]["learning_rate"]
     printed = capsys.readouterr().out
     assert "max_train_samples" in printed and "300" in printed and "(parameter)" in printed
 
@@ -28,7 +29,7 @@ def test_auto_without_variable_is_cpu_on_a_cpu_machine(monkeypatch):
 
 
 def test_full_profile_is_the_books_recipe():
-    full = profiles.TABLES["01_supervised_classification"]["full"]
+    full = LESSONS["01_supervised_classification"].profiles["full"]
     assert full == {"model_id": "bert-base-cased", "max_train_samples": None, "max_eval_samples": None,
                     "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16}
 
@@ -47,5 +48,5 @@ def test_unknown_profile_is_rejected(bad):
 def test_unknown_parameter_and_notebook_are_rejected():
     with pytest.raises(ValueError, match="no parameter"):
         profiles.resolve("01_supervised_classification", profile="smoke", epochs=3)
-    with pytest.raises(ValueError, match="No profile table"):
+    with pytest.raises(ValueError, match="No lesson"):
         profiles.resolve("99_missing", profile="smoke")

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from helpers import runlog
+from helpers.course import runlog
 
 
 def test_record_merges_notes_and_writes_the_record_file(monkeypatch, tmp_path, capsys):

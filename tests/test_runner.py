@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers.runner import parse_value, results_markdown, run_notebooks
+from helpers.course.runner import parse_value, results_markdown, run_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def test_missing_notebook_is_a_clear_error(tmp_path):
 def test_course_run_applies_parameters_to_lesson_01(tmp_path):
     """`course run ... -p seed 7 -p max_train_samples 300` changes what the run used, visibly."""
     done = subprocess.run(
-        [sys.executable, "-m", "helpers.cli", "run", str(ROOT / "notebooks" / "01_supervised_classification.ipynb"),
+        [sys.executable, "-m", "helpers.course.cli", "run", str(ROOT / "notebooks" / "01_supervised_classification.ipynb"),
          "--profile", "smoke", "-p", "seed", "7", "-p", "max_train_samples", "300"],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "COURSE_PROFILE": ""}, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -13,9 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.book import BOOK_SCORES
-from helpers.paths import runs_dir
-from helpers.runlog import RECORD_ENV
+from helpers.course.config import RECORD_ENV, runs_dir
+from helpers.course.lessons import LESSONS
 
 
 def parse_value(text: str) -> Any:
@@ -85,13 +84,13 @@ def results_markdown(results: dict[str, Any]) -> str:
         else:
             scores = entry.get("scores") or {"(no scores)": None}
         for score, value in scores.items():
-            book = BOOK_SCORES.get(name, {}).get(score)
+            book = LESSONS[name].book.get(score) if name in LESSONS else None
             lines.append("| " + " | ".join([
                 name, entry.get("profile", "?"), entry.get("device", "?"), entry.get("model", "-"),
                 entry.get("data_source", "-"), f"{entry['wall_s']:.0f} s", score,
                 "-" if value is None else f"{value:.3f}",
-                "-" if book is None else f"{book[0]:.3f} ({book[1]})",
+                "-" if book is None else f"{book.value:.3f} ({book.source})",
             ]) + " |")
-    lines += ["", "Our scores come from this run on this machine; the book's come from a Colab T4 "
-              "with bert-base-cased on the Hub's data (see REFERENCE.md §3)."]
+    lines += ["", "Our scores come from this run on this machine. The book's come from a Colab T4 "
+              "with bert-base-cased on the Hub's data; each names the page or stored run it is taken from."]
     return "\n".join(lines) + "\n"

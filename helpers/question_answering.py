@@ -1,152 +1,30 @@
-"""Turn word-level and character-level annotations into token-level training targets.
+"""Extractive question answering (SQuAD) as start/end token classification.
 
-Token classification (NER): a tokenizer splits words into pieces ("Humenne" ->
-"hume", "##nne"), so one label per word must become one label per token.
-Question answering (SQuAD): the answer is a character span of the context; the
-model predicts a start and an end *token*, and long contexts are cut into
-overlapping windows.
-
-Functions named ``*_features`` and :func:`tokenize_and_align` return batched
-functions for ``Dataset.map(..., batched=True)``; they need a fast tokenizer,
-which knows the word and the characters each token came from.
+Training windows (:func:`qa_train_features`) and evaluation windows
+(:func:`qa_eval_features`) are batched ``Dataset.map`` functions: a long context is
+cut into overlapping windows, each answer's characters become a start and an end
+token. :func:`postprocess_qa` turns the model's start/end logits back into answer
+text; :func:`squad_scores` computes the official SQuAD v1.1 exact match and F1.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+import string
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from helpers.classification import Metrics
+from helpers.token_classification import Batch, require_fast_tokenizer
+
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
-IGNORED_LABEL = -100
-CONTINUATIONS = ("inside", "ignore")
-WORDS_COLUMN = "tokens"
 CLS_INDEX = 0
 CONTEXT_SEQUENCE = 1
-
-Batch = dict[str, list[Any]]
-
-
-def _require_fast(tokenizer: PreTrainedTokenizerBase) -> None:
-    if not tokenizer.is_fast:
-        raise TypeError(
-            f"{type(tokenizer).__name__} is a slow (pure Python) tokenizer: it cannot say which "
-            "word or characters a token came from. Load a fast one with "
-            "AutoTokenizer.from_pretrained(name_or_path)."
-        )
-
-
-def _check_continuation(continuation: str) -> None:
-    if continuation not in CONTINUATIONS:
-        raise ValueError(f"continuation must be one of {CONTINUATIONS}, got {continuation!r}.")
-
-
-# --- token classification --------------------------------------------------------
-
-
-def inside_map(label_names: list[str]) -> dict[int, int]:
-    """Map each ``B-X`` label id to its ``I-X`` id, e.g. ``{1: 2, 3: 4, ...}`` for CoNLL-2003."""
-    index = {name: i for i, name in enumerate(label_names)}
-    return {
-        i: index[f"I-{name[2:]}"]
-        for i, name in enumerate(label_names)
-        if name.startswith("B-") and f"I-{name[2:]}" in index
-    }
-
-
-def _count_words(word_ids: list[int | None]) -> int:
-    """Number of words an encoding covers (its word ids run from 0)."""
-    return max((i for i in word_ids if i is not None), default=-1) + 1
-
-
-def align_word_labels(
-    word_ids: list[int | None],
-    word_labels: list[int],
-    continuation: str = "inside",
-    inside_of: dict[int, int] | None = None,
-) -> list[int]:
-    """Give every token a label from the label of the word it belongs to.
-
-    ``word_ids`` is the fast tokenizer's ``encoding.word_ids()``: the word index
-    of each token, ``None`` for special tokens such as ``[CLS]``. Special tokens
-    get -100 (ignored by the loss and the metrics). The first piece of a word
-    takes the word's label. Later pieces take, with ``continuation="inside"``,
-    the ``I-`` form of a ``B-`` label (``inside_of``, from :func:`inside_map`;
-    labels not in it, such as ``O`` or ``I-X``, are kept), or -100 with
-    ``continuation="ignore"``, so that only first pieces are trained and scored.
-    """
-    _check_continuation(continuation)
-    n_words = _count_words(word_ids)
-    if len(word_labels) != n_words:
-        raise ValueError(
-            f"{len(word_labels)} labels for {n_words} words: give exactly one label per word "
-            "(the word_ids of the encoding number the words from 0)."
-        )
-    inside_of = inside_of or {}
-    labels, previous = [], None
-    for word in word_ids:
-        if word is None:
-            labels.append(IGNORED_LABEL)
-        elif word != previous:
-            labels.append(word_labels[word])
-        elif continuation == "inside":
-            labels.append(inside_of.get(word_labels[word], word_labels[word]))
-        else:
-            labels.append(IGNORED_LABEL)
-        previous = word
-    return labels
-
-
-def tokenize_and_align(
-    tokenizer: PreTrainedTokenizerBase,
-    label_names: list[str],
-    label_column: str = "ner_tags",
-    continuation: str = "inside",
-    max_length: int | None = None,
-) -> Callable[[Batch], Batch]:
-    """Build a batched ``Dataset.map`` function: pre-split words -> tokens with a ``labels`` column.
-
-    Reads the words from the ``tokens`` column and their label ids from
-    ``label_column``; tokenizes with ``is_split_into_words=True`` (truncating to
-    ``max_length`` when given) and aligns the labels with :func:`align_word_labels`.
-    Rows are not padded: train with ``DataCollatorForTokenClassification``.
-    """
-    _require_fast(tokenizer)
-    _check_continuation(continuation)
-    inside_of = inside_map(label_names)
-
-    def tokenize(batch: Batch) -> Batch:
-        for column in (WORDS_COLUMN, label_column):
-            if column not in batch:
-                raise KeyError(f"Column {column!r} not found; the batch has {sorted(batch)}.")
-        encoding = tokenizer(
-            batch[WORDS_COLUMN],
-            is_split_into_words=True,
-            truncation=max_length is not None,
-            max_length=max_length,
-        )
-        all_labels = []
-        for row, (words, word_labels) in enumerate(zip(batch[WORDS_COLUMN], batch[label_column])):
-            in_range = all(0 <= label < len(label_names) for label in word_labels)
-            if len(words) != len(word_labels) or not in_range:
-                raise ValueError(
-                    f"Row {row} of the batch: {len(words)} words and labels {list(word_labels)}; "
-                    f"expected one label id per word, each in 0..{len(label_names) - 1} "
-                    f"({label_names})."
-                )
-            word_ids = encoding.word_ids(row)
-            kept_labels = list(word_labels[: _count_words(word_ids)])  # truncation drops words
-            all_labels.append(align_word_labels(word_ids, kept_labels, continuation, inside_of))
-        return {**encoding, "labels": all_labels}
-
-    return tokenize
-
-
-# --- question answering ----------------------------------------------------------
 
 
 def _tokenize_windows(
@@ -213,7 +91,7 @@ def qa_train_features(
     rows, so map with ``remove_columns=dataset.column_names``. Rows are not padded:
     the Trainer's default collator pads each batch when given the tokenizer.
     """
-    _require_fast(tokenizer)
+    require_fast_tokenizer(tokenizer)
 
     def features(batch: Batch) -> Batch:
         encoding = _tokenize_windows(tokenizer, batch, max_length, stride)
@@ -244,7 +122,7 @@ def qa_eval_features(
     :func:`postprocess_qa` can turn predicted tokens back into context text.
     Map with ``remove_columns=dataset.column_names``.
     """
-    _require_fast(tokenizer)
+    require_fast_tokenizer(tokenizer)
 
     def features(batch: Batch) -> Batch:
         encoding = _tokenize_windows(tokenizer, batch, max_length, stride)
@@ -319,3 +197,66 @@ def postprocess_qa(
                         best_text = context[offsets[start][0] : offsets[end][1]]
         answers[example_id] = best_text
     return answers
+
+
+# --- SQuAD v1.1 scores ------------------------------------------------------------
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = set(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD v1.1 normalisation: lower-case, drop punctuation, articles and extra spaces."""
+    text = "".join(char for char in text.lower() if char not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def _check_ground_truths(ground_truths: Sequence[str]) -> None:
+    if isinstance(ground_truths, str) or not ground_truths:
+        raise ValueError(
+            f"ground_truths must be a non-empty list of answer strings, got {ground_truths!r}."
+        )
+
+
+def _token_f1(prediction: str, ground_truth: str) -> float:
+    predicted = normalize_answer(prediction).split()
+    expected = normalize_answer(ground_truth).split()
+    overlap = sum((Counter(predicted) & Counter(expected)).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(predicted), overlap / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def squad_exact_match(prediction: str, ground_truths: Sequence[str]) -> float:
+    """1.0 if the normalised prediction equals any normalised ground truth, else 0.0."""
+    _check_ground_truths(ground_truths)
+    return float(any(normalize_answer(prediction) == normalize_answer(t) for t in ground_truths))
+
+
+def squad_f1(prediction: str, ground_truths: Sequence[str]) -> float:
+    """Best token-overlap F1 between the prediction and any ground truth (0.0 to 1.0)."""
+    _check_ground_truths(ground_truths)
+    return max(_token_f1(prediction, truth) for truth in ground_truths)
+
+
+def squad_scores(
+    predictions: Mapping[str, str], references: Mapping[str, Sequence[str]]
+) -> Metrics:
+    """``exact_match`` and ``f1`` in percent, averaged over questions like the official script.
+
+    ``predictions`` maps question id to predicted text; ``references`` maps
+    question id to its list of accepted answers. Both must hold the same ids.
+    """
+    missing, extra = set(references) - set(predictions), set(predictions) - set(references)
+    if missing or extra:
+        raise ValueError(
+            f"predictions and references must have the same question ids: {len(missing)} "
+            f"without a prediction (e.g. {sorted(missing)[:3]}), {len(extra)} without "
+            f"a reference (e.g. {sorted(extra)[:3]})."
+        )
+    if not references:
+        raise ValueError("No questions to score: references is empty.")
+    exact = sum(squad_exact_match(predictions[i], answers) for i, answers in references.items())
+    f1 = sum(squad_f1(predictions[i], answers) for i, answers in references.items())
+    return {"exact_match": 100 * exact / len(references), "f1": 100 * f1 / len(references)}

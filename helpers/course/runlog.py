@@ -1,8 +1,9 @@
 """What a notebook run used and scored, collected for the runner.
 
-Loaders and :func:`helpers.models.resolve_model` call :func:`note`; a notebook
-calls :func:`record` once with its scores. Under ``course run`` the record is
-written to the JSON file named by ``$COURSE_RECORD``; otherwise it is printed.
+Loaders, :func:`helpers.models.resolve_model` and the profile settings call
+:func:`note`; a lesson calls :func:`record` (``helpers.record``) once with its
+scores. Under ``course run`` the record is written to the JSON file named by
+``$COURSE_RECORD``; otherwise it is printed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-RECORD_ENV = "COURSE_RECORD"
+from helpers.course.config import RECORD_ENV
+
 _notes: dict[str, Any] = {}
 
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.exercises: building learner notebooks and keeping them in sync."""
+"""Tests for helpers.course.build: building learner notebooks and keeping them in sync."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from helpers.exercises import build_notebook, build_notebooks, clean, exercise_names, sync_problems
+from helpers.course.build import build_notebook, build_notebooks, clean, exercise_names, sync_problems
 
 ANSWER_CELL = """\
 ### BEGIN SOLUTION
@@ -40,7 +40,7 @@ print(half(answer))"""
 
 def check_cell(name: str, condition: str) -> nbformat.NotebookNode:
     """A check cell that reports ``name`` through helpers.checks."""
-    source = f"from helpers.checks import report\nreport({name!r}, {condition}, '{name} is not right yet')"
+    source = f"from helpers.checks.core import report\nreport({name!r}, {condition}, '{name} is not right yet')"
     return v4.new_code_cell(source, metadata={"tags": ["check", f"exercise:{name}"]})
 
 
@@ -274,3 +274,10 @@ def test_sync_checks_every_solution(course: tuple[Path, Path]) -> None:
     build_notebooks(solutions, notebooks)
     (notebooks / "02_twin.ipynb").unlink()
     assert sync_problems(solutions, notebooks) == [f"{notebooks / '02_twin.ipynb'} is missing: run `course build`."]
+
+
+def test_built_notebooks_name_their_lesson(course: tuple[Path, Path]) -> None:
+    solutions, notebooks = course
+    build_notebooks(solutions, notebooks)
+    for path in (solutions / "01_tiny.ipynb", notebooks / "01_tiny.ipynb"):
+        assert nbformat.read(path, as_version=4).metadata["course"] == {"lesson": "01_tiny"}

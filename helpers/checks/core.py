@@ -1,0 +1,69 @@
+"""What every exercise check shares: the verdict, placeholders, and the grading protocol.
+
+A check is a function decorated with :func:`exercise`. Its name is the name of the
+exercise (the ``exercise:<name>`` tag of its check cell) and it returns
+``(passed, message)``; the decorator reports the verdict. Outside grading a
+failure only prints, so a learner can run the whole lesson. Under ``course grade``
+(``COURSE_GRADING=1``) a failure raises :class:`ExerciseFailed`, which fails the
+check cell, and every verdict is appended as a JSON line to ``$COURSE_GRADE_LOG``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from helpers.course.config import GRADE_LOG_ENV, GRADING_ENV
+
+Verdict = tuple[bool, str]
+
+
+class ExerciseFailed(AssertionError):
+    """An exercise is unsolved or wrong (raised only in grading mode)."""
+
+
+def grading_mode() -> bool:
+    """True when notebooks are being graded."""
+    return os.environ.get(GRADING_ENV, "") not in {"", "0", "false"}
+
+
+def report(exercise: str, passed: bool, message: str) -> None:
+    """Print and log the verdict on one exercise; raise in grading mode if it failed."""
+    print(("PASS " if passed else "NOT YET ") + f"[{exercise}] {message}")
+    log = os.environ.get(GRADE_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf8") as handle:
+            handle.write(json.dumps({"exercise": exercise, "passed": passed, "message": message}) + "\n")
+    if not passed and grading_mode():
+        raise ExerciseFailed(f"[{exercise}] {message}")
+
+
+def exercise(check: Callable[..., Verdict]) -> Callable[..., None]:
+    """Make ``check`` (returning ``(passed, message)``) the check of the exercise of the same name."""
+
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> None:
+        passed, message = check(*args, **kwargs)
+        report(check.__name__, passed, message)
+
+    run.is_exercise = True  # type: ignore[attr-defined]
+    return run
+
+
+def exercise_names(module: ModuleType) -> list[str]:
+    """The exercises a checks module defines, in the order it defines them."""
+    return [name for name, value in vars(module).items() if getattr(value, "is_exercise", False)]
+
+
+def is_unsolved(answer: Any) -> bool:
+    """True for the placeholders an exercise stub leaves: ``...`` or ``None``."""
+    return answer is ... or answer is None
+
+
+def close(a: float, b: float, tol: float = 1e-4) -> bool:
+    """True when two numbers agree within ``tol``."""
+    return abs(float(a) - float(b)) <= tol

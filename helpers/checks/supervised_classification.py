@@ -1,0 +1,83 @@
+"""Checks for lesson 01, supervised classification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers.checks.core import Verdict, close, exercise, is_unsolved
+
+
+@exercise
+def f1_by_hand(answer: Any, y_true: list[int], y_pred: list[int]) -> Verdict:
+    """F1 of the positive class, computed from confusion-matrix counts."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    if is_unsolved(answer):
+        return False, "Replace the ... with F1 computed from tp, fp and fn."
+    true_positives = sum(1 for t, p in zip(y_true, y_pred) if t == p == 1)
+    if isinstance(answer, float) and answer != answer and true_positives == 0:
+        return True, ("F1 is undefined (0/0) here because the model found no true positive; "
+                      "scikit-learn reports 0 in that case. Train longer to get a meaningful F1.")
+    if not isinstance(answer, (int, float)) or answer != answer:
+        return False, f"Expected a number, got {answer!r}."
+    expected = f1_score(y_true, y_pred, zero_division=0)
+    if close(answer, expected):
+        return True, f"F1 = {expected:.4f}, the same as scikit-learn's."
+    hints = {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "precision": precision_score(y_true, y_pred, zero_division=0),
+        "recall": recall_score(y_true, y_pred, zero_division=0),
+    }
+    for metric, value in hints.items():
+        if close(answer, value):
+            return False, f"{answer:.4f} is the {metric}. F1 is the harmonic mean of precision and recall."
+    return False, (f"{answer:.4f} is not the F1 of these predictions; "
+                   "precision = tp / (tp + fp), recall = tp / (tp + fn), F1 = 2PR / (P + R).")
+
+
+@exercise
+def per_class_f1(metric_fn: Any, logits: Any, labels: Any, label_names: list[str]) -> Verdict:
+    """A ``compute_metrics`` that returns ``f1_<label>`` for every class."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    if not callable(metric_fn):
+        return False, "per_class_f1 must be a function that takes (logits, labels)."
+    result = metric_fn((np.asarray(logits), np.asarray(labels)))
+    if not isinstance(result, dict):
+        return False, (f"per_class_f1 returned {result!r}; return a dict like "
+                       + "{" + ", ".join(f"'f1_{n}': ..." for n in label_names) + "}.")
+    expected = f1_score(np.asarray(labels), np.asarray(logits).argmax(-1), average=None,
+                        labels=list(range(len(label_names))), zero_division=0)
+    wanted = {f"f1_{n}": float(v) for n, v in zip(label_names, expected)}
+    missing = sorted(set(wanted) - set(result))
+    if missing:
+        return False, f"The dict lacks {missing}; it has {sorted(result)}."
+    wrong = [k for k in wanted
+             if not isinstance(result[k], (int, float, np.floating)) or not close(result[k], wanted[k])]
+    if wrong:
+        return False, (f"{wrong[0]} is {result[wrong[0]]!r}, expected {wanted[wrong[0]]:.4f}: "
+                       "score each class as if it were the positive one (average=None).")
+    return True, "per-class F1: " + ", ".join(f"{k} = {v:.3f}" for k, v in wanted.items())
+
+
+@exercise
+def pipeline(classifier: Any, predictions: Any, sentences: list[str], model_dir: str) -> Verdict:
+    """Label new sentences with a pipeline built from the saved model."""
+    from transformers import Pipeline
+    from transformers import pipeline as make_pipeline
+
+    if not isinstance(classifier, Pipeline):
+        return False, ("classifier must be a transformers pipeline: "
+                       "pipeline('text-classification', model=..., tokenizer=...).")
+    if is_unsolved(predictions) or not isinstance(predictions, list):
+        return False, "new_predictions must be a list with one label (a string) per sentence."
+    if len(predictions) != len(sentences):
+        return False, f"{len(predictions)} predictions for {len(sentences)} sentences."
+    reference = [out["label"] for out in make_pipeline("text-classification", model=model_dir)(sentences)]
+    if predictions != reference:
+        bad = next(i for i, (a, b) in enumerate(zip(predictions, reference)) if a != b)
+        return False, (f"For {sentences[bad]!r} you have {predictions[bad]!r} but the saved model "
+                       f"says {reference[bad]!r}. Take each output's 'label' from the pipeline built "
+                       "on the saved model.")
+    return True, "the pipeline labels: " + ", ".join(predictions)

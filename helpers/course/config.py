@@ -1,0 +1,66 @@
+"""Every ``COURSE_*`` environment variable, and where the course keeps its files.
+
+| variable | meaning |
+|---|---|
+| ``COURSE_PROFILE`` | what ``profile="auto"`` means (``smoke``, ``cpu`` or ``full``) |
+| ``COURSE_CACHE`` | the download and dataset cache (default: ``.cache/`` in the checkout) |
+| ``COURSE_RUNS`` | where lessons write their outputs (default: ``runs/`` in the checkout) |
+| ``COURSE_RECORD`` | set by ``course run``: the file a lesson's :func:`record` writes |
+| ``COURSE_GRADING`` | set by ``course grade``: a failed check raises instead of printing |
+| ``COURSE_GRADE_LOG`` | set by ``course grade``: the file each check appends its result to |
+| ``COURSE_GRADE_CELLS`` | set by ``course grade``: the file its nbval plugin writes cell outcomes to |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROFILE_ENV = "COURSE_PROFILE"
+CACHE_ENV = "COURSE_CACHE"
+RUNS_ENV = "COURSE_RUNS"
+RECORD_ENV = "COURSE_RECORD"
+GRADING_ENV = "COURSE_GRADING"
+GRADE_LOG_ENV = "COURSE_GRADE_LOG"
+GRADE_CELLS_ENV = "COURSE_GRADE_CELLS"
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def checkout_root() -> Path | None:
+    """The repository folder when helpers runs from a checkout (editable install), else None."""
+    root = PACKAGE_DIR.parent
+    return root if (root / "pyproject.toml").exists() and (root / "solutions").is_dir() else None
+
+
+def require_checkout() -> Path:
+    """The repository folder; a clear error for course tooling that needs it (build, grade, run all)."""
+    root = checkout_root()
+    if root is None:
+        raise FileNotFoundError(
+            f"helpers is installed from {PACKAGE_DIR}, not from a clone of the course repository. "
+            "Clone the repository and `pip install -e .` in it to build, grade or run the lessons.")
+    return root
+
+
+def _folder(variable: str, in_checkout: str, elsewhere: Path) -> Path:
+    """``$variable`` if set, else ``in_checkout`` under the checkout, else ``elsewhere``; created."""
+    root = checkout_root()
+    if os.environ.get(variable):
+        path = Path(os.environ[variable]).expanduser()
+    elif root is not None:
+        path = root / in_checkout
+    else:
+        path = elsewhere
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Downloads and converted data: ``$COURSE_CACHE``, ``.cache/`` in the checkout, or ``~/.cache/fine-tuning-course``."""
+    return _folder(CACHE_ENV, ".cache", Path.home() / ".cache" / "fine-tuning-course")
+
+
+def runs_dir() -> Path:
+    """Training outputs and executed notebooks: ``$COURSE_RUNS``, ``runs/`` in the checkout, or ``./runs``."""
+    return _folder(RUNS_ENV, "runs", Path.cwd() / "runs")

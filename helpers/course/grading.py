@@ -1,0 +1,309 @@
+"""``course grade``: grade submitted lessons the way nbgrader's autograder does.
+
+For each submission the grader
+1. recognises its lesson: the lesson its metadata names (``course build`` writes
+   it), else the lesson number its file name starts with; anything else is no
+   lesson of this course and gets a clear error;
+2. takes that lesson's own list of exercises (its checks module), so a missing or
+   renamed check cell fails its exercise ("check cell missing"), and of two cells
+   tagged for one exercise the last is its check cell;
+3. puts every check cell, and the parameters cell, back as the course ships them
+   in ``solutions/``, whatever the submission holds there;
+4. runs the restored copy with nbval, in grading mode, with the ``smoke`` profile,
+   in a temporary folder of its own (the kernel's working directory; lesson
+   outputs go there too), under a per-cell and a whole-notebook time limit;
+5. scores an exercise from its check cell alone: the cell must pass and the
+   course's check must have reported a pass while that cell ran. Before each check
+   cell the nbval plugin (:mod:`helpers.course.nbval_plugin`) makes the kernel
+   load the checks afresh, so learner code that replaced a check has no effect.
+
+The submission file itself is only read. Learner code runs in the same kernel as
+the checks, so code written to defeat them (patching Python's import system,
+builtins or the libraries a check calls) can; the README says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from helpers.course.build import EXERCISE_TAG_PREFIX, PARAMETERS_TAG, cell_tags, clean, lesson_of
+from helpers.course.config import (
+    GRADE_CELLS_ENV,
+    GRADE_LOG_ENV,
+    GRADING_ENV,
+    PROFILE_ENV,
+    RUNS_ENV,
+    require_checkout,
+)
+from helpers.course.lessons import LESSONS
+
+REPORT_FIELDS = ("notebook", "exercise", "passed", "message", "notebook_error")
+CHECK_CELL_MISSING = "check cell missing"
+NOT_RUN = "not run"
+
+
+@dataclass
+class ExerciseResult:
+    """The outcome of one exercise."""
+
+    exercise: str
+    passed: bool
+    message: str
+
+
+@dataclass
+class NotebookGrade:
+    """The outcomes of one submission; ``error`` says why it could not be graded or run to the end."""
+
+    notebook: Path
+    results: list[ExerciseResult] = field(default_factory=list)
+    error: str | None = None
+    lesson: str | None = None
+
+    @property
+    def passed(self) -> int:
+        """How many exercises passed."""
+        return sum(result.passed for result in self.results)
+
+    @property
+    def total(self) -> int:
+        """How many exercises the lesson has."""
+        return len(self.results)
+
+    @property
+    def full_marks(self) -> bool:
+        """Every exercise passed and nothing went wrong."""
+        return self.error is None and self.passed == self.total
+
+
+def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 1800,
+          profile: str = "smoke", jobs: int = 1) -> list[NotebookGrade]:
+    """Grade each submitted notebook, ``jobs`` at a time; the files are only read.
+
+    ``cell_timeout`` limits each cell, ``notebook_timeout`` the whole notebook (seconds).
+    """
+    missing = [str(path) for path in paths if not Path(path).is_file()]
+    if missing:
+        raise FileNotFoundError(f"No such notebook(s): {', '.join(missing)}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each grade runs in its own process
+        return list(pool.map(lambda path: _grade_one(Path(path), cell_timeout, notebook_timeout, profile),
+                             paths))
+
+
+def identify(nb: NotebookNode, path: Path) -> str | None:
+    """The lesson of a submission: the one its metadata names, else the one its file name's number names."""
+    named = lesson_of(nb)
+    if named in LESSONS:
+        return named
+    number = re.match(r"(\d\d)_", path.name)
+    return next((name for name in LESSONS if number and name.startswith(number.group(0))), None)
+
+
+def restore(submission: NotebookNode, shipped: NotebookNode) -> tuple[NotebookNode, dict[str, int]]:
+    """A copy of ``submission`` with the shipped check cells and parameters cell put back.
+
+    Returns the copy and, per exercise, the code-cell number (counted from 0, as
+    nbval does) of its check cell: the last code cell tagged ``exercise:<name>``.
+    """
+    originals: dict[str, NotebookNode] = {}
+    for cell in shipped.cells:
+        for name in _exercise_tags(cell):
+            originals[name] = cell
+    parameters = next((cell for cell in shipped.cells if PARAMETERS_TAG in cell_tags(cell)), None)
+    nb = clean(submission)
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    check_at = {name: number for number, cell in enumerate(code_cells)
+                for name in _exercise_tags(cell) if name in originals}  # the last one wins
+    for name, number in check_at.items():
+        code_cells[number].source = originals[name].source
+        code_cells[number].metadata["tags"] = cell_tags(originals[name])
+    for cell in code_cells:
+        if parameters is not None and PARAMETERS_TAG in cell_tags(cell) and not _exercise_tags(cell):
+            cell.source = parameters.source
+    return nb, check_at
+
+
+def format_table(grades: list[NotebookGrade]) -> str:
+    """A plain-text table per notebook: exercise | result | message, then the total."""
+    blocks = []
+    for notebook in grades:
+        rows = [("exercise", "result", "message")]
+        rows += [(r.exercise, "PASS" if r.passed else "FAIL", " ".join(r.message.split()))
+                 for r in notebook.results]
+        widths = [max(len(row[column]) for row in rows) for column in range(2)]
+        lines = [str(notebook.notebook) + (f" (lesson {notebook.lesson})" if notebook.lesson else "")]
+        if notebook.results:
+            lines += [f"  {a:<{widths[0]}} | {b:<{widths[1]}} | {c}".rstrip() for a, b, c in rows]
+        lines.append(f"  total: {notebook.passed}/{notebook.total}")
+        if notebook.error:
+            lines.append(f"  error: {notebook.error}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def write_report(grades: list[NotebookGrade], path: Path) -> None:
+    """Write one row per exercise (with its notebook) to a ``.json`` or ``.csv`` file.
+
+    A submission that could not be graded at all gets one row with an empty exercise.
+    """
+    rows = [{"notebook": str(notebook.notebook), "exercise": result.exercise, "passed": result.passed,
+             "message": result.message, "notebook_error": notebook.error or ""}
+            for notebook in grades
+            for result in notebook.results or [ExerciseResult("", False, "")]]
+    path = Path(path)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf8")
+    elif path.suffix == ".csv":
+        with path.open("w", newline="", encoding="utf8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=REPORT_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        raise ValueError(f"Cannot write a report to {path}: use a .json or .csv file name.")
+
+
+def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profile: str) -> NotebookGrade:
+    """Recognise, restore, run and score one submission."""
+    try:
+        nb = nbformat.read(submission, as_version=4)
+        nb.cells  # noqa: B018  (a JSON file that is no notebook has none)
+    except Exception as error:  # any unreadable file gets a grade with the reason, not a crash
+        return NotebookGrade(submission, error=f"not a notebook: {type(error).__name__}: {error}")
+    if not nb.cells:
+        return NotebookGrade(submission, error="the notebook has no cells: nothing to grade")
+    name = identify(nb, submission)
+    if name is None:
+        return NotebookGrade(submission, error=(
+            "not a lesson of this course: its metadata names no lesson and its file name does not "
+            f"start with a lesson number ({', '.join(n[:3] for n in LESSONS)}). Submit the lesson's "
+            "notebook, e.g. 01_supervised_classification.ipynb."))
+    shipped = nbformat.read(require_checkout() / "solutions" / f"{name}.ipynb", as_version=4)
+    restored, check_at = restore(nb, shipped)
+    print(f"Grading {submission} as lesson {name} (profile {profile}) ...", file=sys.stderr, flush=True)
+    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile)
+    results = [_result(exercise, check_at, cells) for exercise in LESSONS[name].exercises()]
+    code = [cell.source for cell in restored.cells if cell.cell_type == "code"]
+    return NotebookGrade(submission, results, error or _notebook_error(cells, code), name)
+
+
+def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,
+         profile: str) -> tuple[dict[int, dict[str, Any]], str | None]:
+    """Execute ``nb`` with nbval in a temporary folder; the cells' outcomes, and an error if the run broke."""
+    root = require_checkout()
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
+        lesson_dir, grader_dir = Path(folder) / "lesson", Path(folder) / "grader"
+        lesson_dir.mkdir()
+        grader_dir.mkdir()
+        copy = lesson_dir / f"{name}.ipynb"  # nbval starts the kernel in this folder
+        nbformat.write(nb, copy)
+        (grader_dir / "pytest.ini").write_text("[pytest]\n")
+        cells_log = grader_dir / "cells.jsonl"
+        env = {**os.environ, GRADING_ENV: "1", PROFILE_ENV: profile,
+               GRADE_LOG_ENV: str(grader_dir / "grade_log.jsonl"), GRADE_CELLS_ENV: str(cells_log),
+               RUNS_ENV: str(lesson_dir / "runs"),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+        command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+                   f"--nbval-cell-timeout={cell_timeout}", "-p", "no:cacheprovider",
+                   "-p", "helpers.course.nbval_plugin", f"--rootdir={grader_dir}",
+                   "-c", str(grader_dir / "pytest.ini"), "-q", str(copy)]
+        process = subprocess.Popen(command, cwd=grader_dir, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        try:
+            output, _ = process.communicate(timeout=notebook_timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process.pid)
+            process.communicate()
+            output = None
+        cells = {entry["cell"]: entry for entry in _read_jsonl(cells_log)}
+    if output is None:
+        stopped = max(cells, default=-1) + 2  # the code cell after the last one that finished, from 1
+        return cells, (f"the notebook ran past its limit of {notebook_timeout} s for the whole "
+                       f"notebook and was stopped in code cell {stopped}")
+    if process.returncode not in (0, 1, 5):  # 5: no code cells
+        return cells, f"pytest could not run the notebook (exit code {process.returncode}): {_tail(output)}"
+    return cells, None
+
+
+def _result(exercise: str, check_at: dict[str, int], cells: dict[int, dict[str, Any]]) -> ExerciseResult:
+    """One exercise's result from its check cell's outcome and the verdicts logged while it ran."""
+    if exercise not in check_at:
+        return ExerciseResult(exercise, False, f"{CHECK_CELL_MISSING}: no code cell is tagged "
+                              f"{EXERCISE_TAG_PREFIX}{exercise}")
+    cell = cells.get(check_at[exercise])
+    if cell is None or cell["outcome"] == "skipped":
+        return ExerciseResult(exercise, False, NOT_RUN)
+    if not cell["kernel_was_alive"]:
+        return ExerciseResult(exercise, False, f"{NOT_RUN}: the kernel had stopped")
+    verdicts = [entry for entry in cell["verdicts"] if entry.get("exercise") == exercise]
+    if cell["outcome"] == "passed":
+        if not verdicts:
+            return ExerciseResult(exercise, False, "the check cell reported no result")
+        return ExerciseResult(exercise, verdicts[-1]["passed"] is True, verdicts[-1]["message"])
+    if verdicts and verdicts[-1]["passed"] is False:
+        return ExerciseResult(exercise, False, verdicts[-1]["message"])
+    if cell["exception"] and not cell["timed_out"]:
+        return ExerciseResult(exercise, False, f"the check cell raised {cell['exception']}")
+    return ExerciseResult(exercise, False, f"the check cell failed: {cell['failure']}")
+
+
+def _notebook_error(cells: dict[int, dict[str, Any]], sources: list[str]) -> str | None:
+    """Why the notebook could not run to the end (a cell timeout, a dead kernel), or None."""
+    for number, cell in sorted(cells.items()):
+        first_line = next((line.strip() for line in sources[number].splitlines() if line.strip()), "")
+        where = f"code cell {number + 1} ({first_line[:60]!r})"
+        if cell["kernel_was_alive"] and not cell["kernel_alive"] and not cell["timed_out"]:
+            code = "" if cell["exit_code"] is None else f" with exit code {cell['exit_code']}"
+            return f"the kernel died{code} in {where}"
+        if cell["outcome"] == "failed" and cell["timed_out"]:
+            return f"{where}: {cell['failure']}"
+    return None
+
+
+def _exercise_tags(cell: NotebookNode) -> list[str]:
+    """The exercise names a code cell is tagged with (``exercise:<name>``)."""
+    if cell.cell_type != "code":
+        return []
+    return [tag[len(EXERCISE_TAG_PREFIX):] for tag in cell_tags(cell) if tag.startswith(EXERCISE_TAG_PREFIX)]
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and everything it started (the pytest run and its kernel)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        processes = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of a file (none if it does not exist)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    """The last lines of a command's output."""
+    return "\n".join(text.strip().splitlines()[-lines:])

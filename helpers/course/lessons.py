@@ -1,0 +1,81 @@
+"""The per-lesson table: each lesson's profile sizes and the book's figures to compare with.
+
+A lesson is named by its notebook's file name without ``.ipynb``
+(``01_supervised_classification``). Its exercises are the checks in
+``helpers/checks/<name without the number>.py``, in the order they are defined,
+each named like the ``exercise:<name>`` tag of its check cell.
+
+Adding a lesson: its solution notebook in ``solutions/``, its checks module, one
+``Lesson`` entry below and one test file (then ``course build``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from helpers.course.offline_models import BOOK_MODEL, MINILM
+
+PROFILES = ("smoke", "cpu", "full")
+
+BOOK = "Alammar & Grootendorst, Hands-On Large Language Models (O'Reilly, 2024), ch. 11"
+BOOK_REPOSITORY = "the book's repository, HandsOnLLM/Hands-On-Large-Language-Models, chapter11 notebook"
+
+
+@dataclass(frozen=True)
+class BookFigure:
+    """A score the book published, and where a reader can check it."""
+
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: its parameters per profile (``None`` for a sample limit: the whole split)."""
+
+    name: str
+    profiles: dict[str, dict[str, Any]]
+    book: dict[str, BookFigure] = field(default_factory=dict)
+
+    @property
+    def checks_module(self) -> str:
+        """The module of this lesson's checks: ``helpers.checks.supervised_classification``."""
+        return "helpers.checks." + self.name.split("_", 1)[1]
+
+    def exercises(self) -> list[str]:
+        """The names of this lesson's exercises, in order."""
+        from helpers.checks.core import exercise_names
+
+        return exercise_names(self.checks())
+
+    def checks(self) -> ModuleType:
+        """The module holding this lesson's checks."""
+        return importlib.import_module(self.checks_module)
+
+
+LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
+    Lesson("00_course_tour", {"smoke": {}, "cpu": {}, "full": {}}),
+    Lesson(
+        "01_supervised_classification",
+        {
+            "smoke": {"model_id": MINILM, "max_train_samples": 256, "max_eval_samples": 256,
+                      "num_train_epochs": 1, "learning_rate": 5e-5, "batch_size": 16},
+            "cpu": {"model_id": BOOK_MODEL, "max_train_samples": 1500, "max_eval_samples": None,
+                    "num_train_epochs": 1, "learning_rate": 3e-5, "batch_size": 16},
+            "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None,
+                     "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16},
+        },
+        book={"test_f1": BookFigure(0.849, f"{BOOK}, 'Supervised Classification' (p. 323 ff.): "
+                                           f"bert-base-cased, 1 epoch on a Colab T4; 0.857 in {BOOK_REPOSITORY}")},
+    ),
+]}
+
+
+def lesson(name: str) -> Lesson:
+    """The lesson called ``name``; a clear error listing the lessons otherwise."""
+    if name not in LESSONS:
+        raise ValueError(f"No lesson {name!r}; the lessons are {', '.join(LESSONS)}.")
+    return LESSONS[name]

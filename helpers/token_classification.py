@@ -1,0 +1,228 @@
+"""Token classification (NER, POS tagging): word labels aligned with subword tokens, and their scores.
+
+A tokenizer splits words into pieces ("Humenne" -> "hume", "##nne"), so one label
+per word must become one label per token: :func:`align_word_labels` for one
+sentence, :func:`tokenize_and_align` as a batched ``Dataset.map`` function.
+Positions labelled :data:`IGNORED_LABEL` (-100) are skipped by the loss and the
+metrics. :func:`entity_scores` scores whole entities with seqeval, one tag list
+per sentence; :func:`token_classification_metrics` builds a ``compute_metrics``
+from it for ``transformers.Trainer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from seqeval.metrics import accuracy_score as token_accuracy
+from seqeval.metrics import f1_score as entity_f1
+from seqeval.metrics import precision_score as entity_precision
+from seqeval.metrics import recall_score as entity_recall
+from seqeval.metrics.sequence_labeling import get_entities, precision_recall_fscore_support
+
+from helpers.classification import Metrics, check_same_length, logits_and_labels
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+IGNORED_LABEL = -100  # the label that PyTorch's cross-entropy and these metrics skip
+CONTINUATIONS = ("inside", "ignore")
+WORDS_COLUMN = "tokens"
+
+Batch = dict[str, list[Any]]
+
+
+def require_fast_tokenizer(tokenizer: PreTrainedTokenizerBase) -> None:
+    """Refuse a slow tokenizer: only a fast one knows which word and characters each token came from."""
+    if not tokenizer.is_fast:
+        raise TypeError(
+            f"{type(tokenizer).__name__} is a slow (pure Python) tokenizer: it cannot say which "
+            "word or characters a token came from. Load a fast one with "
+            "AutoTokenizer.from_pretrained(name_or_path)."
+        )
+
+
+def _check_continuation(continuation: str) -> None:
+    if continuation not in CONTINUATIONS:
+        raise ValueError(f"continuation must be one of {CONTINUATIONS}, got {continuation!r}.")
+
+
+
+def inside_map(label_names: list[str]) -> dict[int, int]:
+    """Map each ``B-X`` label id to its ``I-X`` id, e.g. ``{1: 2, 3: 4, ...}`` for CoNLL-2003."""
+    index = {name: i for i, name in enumerate(label_names)}
+    return {
+        i: index[f"I-{name[2:]}"]
+        for i, name in enumerate(label_names)
+        if name.startswith("B-") and f"I-{name[2:]}" in index
+    }
+
+
+def _count_words(word_ids: list[int | None]) -> int:
+    """Number of words an encoding covers (its word ids run from 0)."""
+    return max((i for i in word_ids if i is not None), default=-1) + 1
+
+
+def align_word_labels(
+    word_ids: list[int | None],
+    word_labels: list[int],
+    continuation: str = "inside",
+    inside_of: dict[int, int] | None = None,
+) -> list[int]:
+    """Give every token a label from the label of the word it belongs to.
+
+    ``word_ids`` is the fast tokenizer's ``encoding.word_ids()``: the word index
+    of each token, ``None`` for special tokens such as ``[CLS]``. Special tokens
+    get -100 (ignored by the loss and the metrics). The first piece of a word
+    takes the word's label. Later pieces take, with ``continuation="inside"``,
+    the ``I-`` form of a ``B-`` label (``inside_of``, from :func:`inside_map`;
+    labels not in it, such as ``O`` or ``I-X``, are kept), or -100 with
+    ``continuation="ignore"``, so that only first pieces are trained and scored.
+    """
+    _check_continuation(continuation)
+    n_words = _count_words(word_ids)
+    if len(word_labels) != n_words:
+        raise ValueError(
+            f"{len(word_labels)} labels for {n_words} words: give exactly one label per word "
+            "(the word_ids of the encoding number the words from 0)."
+        )
+    inside_of = inside_of or {}
+    labels, previous = [], None
+    for word in word_ids:
+        if word is None:
+            labels.append(IGNORED_LABEL)
+        elif word != previous:
+            labels.append(word_labels[word])
+        elif continuation == "inside":
+            labels.append(inside_of.get(word_labels[word], word_labels[word]))
+        else:
+            labels.append(IGNORED_LABEL)
+        previous = word
+    return labels
+
+
+def tokenize_and_align(
+    tokenizer: PreTrainedTokenizerBase,
+    label_names: list[str],
+    label_column: str = "ner_tags",
+    continuation: str = "inside",
+    max_length: int | None = None,
+) -> Callable[[Batch], Batch]:
+    """Build a batched ``Dataset.map`` function: pre-split words -> tokens with a ``labels`` column.
+
+    Reads the words from the ``tokens`` column and their label ids from
+    ``label_column``; tokenizes with ``is_split_into_words=True`` (truncating to
+    ``max_length`` when given) and aligns the labels with :func:`align_word_labels`.
+    Rows are not padded: train with ``DataCollatorForTokenClassification``.
+    """
+    require_fast_tokenizer(tokenizer)
+    _check_continuation(continuation)
+    inside_of = inside_map(label_names)
+
+    def tokenize(batch: Batch) -> Batch:
+        for column in (WORDS_COLUMN, label_column):
+            if column not in batch:
+                raise KeyError(f"Column {column!r} not found; the batch has {sorted(batch)}.")
+        encoding = tokenizer(
+            batch[WORDS_COLUMN],
+            is_split_into_words=True,
+            truncation=max_length is not None,
+            max_length=max_length,
+        )
+        all_labels = []
+        for row, (words, word_labels) in enumerate(zip(batch[WORDS_COLUMN], batch[label_column])):
+            in_range = all(0 <= label < len(label_names) for label in word_labels)
+            if len(words) != len(word_labels) or not in_range:
+                raise ValueError(
+                    f"Row {row} of the batch: {len(words)} words and labels {list(word_labels)}; "
+                    f"expected one label id per word, each in 0..{len(label_names) - 1} "
+                    f"({label_names})."
+                )
+            word_ids = encoding.word_ids(row)
+            kept_labels = list(word_labels[: _count_words(word_ids)])  # truncation drops words
+            all_labels.append(align_word_labels(word_ids, kept_labels, continuation, inside_of))
+        return {**encoding, "labels": all_labels}
+
+    return tokenize
+
+
+def _check_sentences(
+    true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
+) -> None:
+    check_same_length(pred_tags, true_tags, "predicted sentences")
+    for index, (truth, prediction) in enumerate(zip(true_tags, pred_tags)):
+        if isinstance(truth, str) or isinstance(prediction, str):
+            raise TypeError(
+                "Give one list of tags per sentence, e.g. [['B-PER', 'I-PER', 'O'], ...]; "
+                f"sentence {index} is a single string."
+            )
+        if len(truth) != len(prediction):
+            raise ValueError(
+                f"Sentence {index} has {len(truth)} true tags but {len(prediction)} predicted tags."
+            )
+
+
+def entity_scores(
+    true_tags: list[list[str]], pred_tags: list[list[str]], per_entity: bool = False
+) -> Metrics:
+    """Entity-level precision, recall and F1 (seqeval), plus token accuracy.
+
+    Each inner list is ONE sentence. An entity counts as found only when its type
+    and its whole span match; a ``B-PER I-PER`` name predicted as ``B-PER B-PER``
+    is two wrong entities. seqeval's default (CoNLL ``conlleval``) rules apply: an
+    ``I-X`` that follows no ``X`` starts a new entity. ``per_entity=True`` adds
+    ``<TYPE>_precision``, ``<TYPE>_recall`` and ``<TYPE>_f1`` for every entity
+    type found in either list.
+    """
+    _check_sentences(true_tags, pred_tags)
+    scores = {
+        "precision": float(entity_precision(true_tags, pred_tags, zero_division=0)),
+        "recall": float(entity_recall(true_tags, pred_tags, zero_division=0)),
+        "f1": float(entity_f1(true_tags, pred_tags, zero_division=0)),
+        "accuracy": float(token_accuracy(true_tags, pred_tags)),
+    }
+    if per_entity:
+        types = sorted({kind for kind, _, _ in get_entities(true_tags) + get_entities(pred_tags)})
+        precisions, recalls, f1s, _ = precision_recall_fscore_support(
+            true_tags, pred_tags, average=None, zero_division=0
+        )
+        for kind, p, r, f in zip(types, precisions, recalls, f1s):
+            scores[f"{kind}_precision"] = float(p)
+            scores[f"{kind}_recall"] = float(r)
+            scores[f"{kind}_f1"] = float(f)
+    return scores
+
+
+def token_classification_metrics(
+    label_names: list[str], per_entity: bool = False
+) -> Callable[[Any], Metrics]:
+    """Build a ``compute_metrics`` for token classification (NER).
+
+    Logits of shape (sentences, tokens, classes) become tag names by argmax;
+    positions labelled -100 (special tokens, ignored sub-word pieces, padding)
+    are dropped; the remaining tags of each sentence form ONE list, so that
+    :func:`entity_scores` scores whole entities. Returns ``precision``,
+    ``recall``, ``f1`` (entity level) and ``accuracy`` (token level).
+    """
+
+    def compute_metrics(eval_prediction: Any) -> Metrics:
+        logits, labels = logits_and_labels(eval_prediction)
+        if logits.ndim != 3 or logits.shape[:2] != labels.shape:
+            raise ValueError(
+                "Expected logits of shape (sentences, tokens, classes) and labels of shape "
+                f"(sentences, tokens); received logits {logits.shape} and labels {labels.shape}."
+            )
+        if logits.shape[2] != len(label_names):
+            raise ValueError(
+                f"The model gives {logits.shape[2]} logits per token but {len(label_names)} "
+                "label names were given: pass the dataset's full list of tag names."
+            )
+        predictions = logits.argmax(axis=-1)
+        true_tags, pred_tags = [], []
+        for sentence_predictions, sentence_labels in zip(predictions, labels):
+            kept = sentence_labels != IGNORED_LABEL
+            true_tags.append([label_names[i] for i in sentence_labels[kept]])
+            pred_tags.append([label_names[i] for i in sentence_predictions[kept]])
+        return entity_scores(true_tags, pred_tags, per_entity=per_entity)
+
+    return compute_metrics
