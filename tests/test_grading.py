@@ -264,6 +264,14 @@ def test_identify_by_metadata_then_by_file_number() -> None:
     assert identify(bare, Path("homework.ipynb")) is None
 
 
+def test_json_that_is_no_notebook_gets_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / TOUR
+    path.write_text('{"nbformat": 4}')
+    (result,) = grade([path])
+    assert (result.results, result.lesson) == ([], None)
+    assert result.error.startswith("not a notebook: ")
+
+
 def test_missing_submission_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="absent.ipynb"):
         grade([tmp_path / "absent.ipynb"])

@@ -181,10 +181,10 @@ def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profi
     """Recognise, restore, run and score one submission."""
     try:
         nb = nbformat.read(submission, as_version=4)
-        nb.cells  # noqa: B018  (a JSON file that is no notebook has none)
+        cells = nb.cells  # a JSON file that is no notebook has none
     except Exception as error:  # any unreadable file gets a grade with the reason, not a crash
         return NotebookGrade(submission, error=f"not a notebook: {type(error).__name__}: {error}")
-    if not nb.cells:
+    if not cells:
         return NotebookGrade(submission, error="the notebook has no cells: nothing to grade")
     name = identify(nb, submission)
     if name is None:
