@@ -99,7 +99,7 @@ def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | 
 
     ``lesson`` is the notebook's name (``"01_supervised_classification"``); ``profile``,
     ``seed``, ``output_dir`` and ``parameters`` come from its parameters cell (``None``:
-    the profile decides). Prints the settings and the environment; returns the settings.
+    the profile decides). Prints the settings and a line about the environment; returns the settings.
     With profile ``full`` on a machine without GPU it warns that the run will be slow.
     """
     from helpers.course.profiles import resolve
@@ -110,8 +110,9 @@ def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | 
     quiet_libraries()
     found = facts()
     note("device", found["device"])
-    print("Environment:")
-    _print_rows(found, indent="  ")
+    print(f"Environment: torch {found['torch']}, transformers {found['transformers']}, "
+          f"datasets {found['datasets']}; device {found['device']}; Hub {found['hub']}. "
+          "helpers.environment.report() lists everything.")
     if settings.profile == "full" and not has_gpu():
         print("WARNING: profile 'full' uses the book's settings and needs a GPU; on this CPU it "
               "will take hours. Use profile='cpu' (or 'auto').")
