@@ -1,4 +1,4 @@
-"""The ``course`` command: fetch, report, run, build, grade."""
+"""The ``course`` command: fetch, report, run, bench, build, grade."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a notebook parameter, e.g. -p seed 7")
     sub.add_parser("build", help="regenerate notebooks/ from solutions/")
+    bench = sub.add_parser("bench", help="train with the book's recipe and the fast one; compare")
+    bench.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2",
+                       help="a Hub id with an offline stand-in, a model folder, or bert-base-shape "
+                            "(a random-init model of bert-base's size, for timing)")
+    bench.add_argument("--examples", type=int, default=None, help="training examples (default: all)")
+    bench.add_argument("--eval-examples", type=int, default=None, help="test examples (default: all)")
+    bench.add_argument("--epochs", type=float, default=1.0)
+    bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     grade = sub.add_parser("grade", help="grade submitted lessons with nbval (smoke profile)")
     grade.add_argument("submissions", nargs="+", type=Path)
     grade.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
@@ -58,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         params = {name: parse_value(value) for name, value in args.p}
         results = run_notebooks(args.notebooks or all_notebooks(), args.profile, params)
         return 1 if any("error" in entry for entry in results["notebooks"].values()) else 0
+    elif args.command == "bench":
+        from helpers.course.bench import bench as run_bench
+
+        run_bench(args.model, args.examples, args.eval_examples, args.epochs, args.device)
     elif args.command == "build":
         from helpers.course.build import build_notebooks
 

@@ -2,12 +2,15 @@
 
 Each run goes to ``runs/<timestamp>/``: the executed notebooks, ``results.json``
 (stable, machine-readable) and ``results.md`` (our scores beside the book's).
+What a lesson prints (its settings, its data, each training's steps and time)
+appears in the terminal while it runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +55,8 @@ def run_notebooks(notebooks: list[Path], profile: str = "auto",
             papermill.execute_notebook(
                 str(notebook), str(out_dir / notebook.name),
                 parameters={"profile": profile, **(parameters or {})},
-                cwd=str(notebook.resolve().parent), progress_bar=True,
+                cwd=str(notebook.resolve().parent), progress_bar=False,
+                stdout_file=sys.stdout,  # the lesson's printed lines, as they come
             )
         except Exception as exc:  # a failed lesson must not hide the others' results
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"

@@ -1,0 +1,65 @@
+"""``course bench`` and the training script behind it: a tiny run, one process and two."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.course.bench import bench, markdown
+from helpers.course.train import recipe_settings
+
+MEASURES = {"train_examples_per_s", "eval_examples_per_s", "wall_s", "peak_mem_mb", "f1"}
+
+
+def test_recipes_differ_only_in_the_fast_settings():
+    book, fast = recipe_settings("book", gpu=False), recipe_settings("fast", gpu=False)
+    assert book == {"per_device_train_batch_size": 16, "per_device_eval_batch_size": 16, "weight_decay": 0.01}
+    assert fast == {**book, "train_sampling_strategy": "group_by_length", "logging_nan_inf_filter": False}
+    with pytest.raises(ValueError, match="Unknown recipe 'slow'"):
+        recipe_settings("slow", gpu=False)
+
+
+def test_markdown_puts_the_ratio_beside_both_recipes():
+    row = {"epochs": 1.0, "eval_examples": 100, "train_examples_per_s": 40.0, "eval_examples_per_s": 200.0,
+           "train_s": 10.0, "wall_s": 20.0, "peak_mem_mb": 1000.0, "f1": 0.8}
+    table = markdown({"book": row, "fast": {**row, "train_examples_per_s": 60.0, "f1": 0.805},
+                      "model": "m", "examples": 400, "device": "cpu"})
+    assert "| train examples/s | 40 | 60 | 1.50x |" in table
+    assert "| F1 (test) | 0.8 | 0.805 | - |" in table
+    assert "F1 difference (fast - book): +0.0050." in table
+
+
+@pytest.mark.slow
+def test_tiny_bench_writes_both_recipes(tmp_path: Path):
+    summary = bench("sentence-transformers/all-MiniLM-L6-v2", examples=48, eval_examples=32, epochs=1,
+                    device="cpu", out_dir=tmp_path)
+    stored = json.loads((tmp_path / "bench.json").read_text())
+    for recipe in ("book", "fast"):
+        assert MEASURES <= set(stored[recipe]) and stored[recipe]["examples"] == 48
+        assert stored[recipe]["train_examples_per_s"] > 0 and 0 <= stored[recipe]["f1"] <= 1
+    assert stored["ratio_train_throughput"] == round(
+        stored["fast"]["train_examples_per_s"] / stored["book"]["train_examples_per_s"], 2)
+    assert {"device", "model", "examples"} <= set(stored) and summary["out_dir"] == str(tmp_path)
+    assert "| train examples/s |" in (tmp_path / "bench.md").read_text()
+
+
+@pytest.mark.slow
+def test_two_processes_train_and_write_the_result_once(tmp_path: Path):
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent))
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [torchrun, "--standalone", "--nproc_per_node=2", "-m", "helpers.course.train", "--recipe", "fast",
+         "--examples", "64", "--eval-examples", "32", "--device", "cpu", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    reports = [json.loads(line) for line in done.stderr.splitlines() if line.startswith('{"recipe"')]
+    assert sorted(report["rank"] for report in reports) == [0, 1]
+    assert all(report["processes"] == 2 for report in reports)
+    assert json.loads(out.read_text())["processes"] == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["result.json", "trainer-fast"]
