@@ -43,7 +43,8 @@ def peak_memory_mb(gpu: bool) -> float:
 
     if gpu:
         return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def load_model(model_id: str, labels: list[str]) -> tuple[Any, Any, str]:
