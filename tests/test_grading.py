@@ -19,6 +19,7 @@ import pytest
 from nbformat import NotebookNode, v4
 
 from helpers.course.config import require_checkout
+from helpers.course.lessons import LESSONS
 from helpers.course.grading import (
     ExerciseResult,
     NotebookGrade,
@@ -85,6 +86,7 @@ def forged_twin() -> NotebookNode:
 
 SOLVED_ANSWER = cell(lesson("solutions"), ANSWER).source
 TOUR = "00_course_tour.ipynb"
+LESSON_NUMBERS = ", ".join(name[:3] for name in LESSONS)  # "00_, 01_, ..." as the table has them
 
 # name -> (file name, notebook or raw text, (passed, total), messages, error)
 CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str | None]] = {
@@ -146,7 +148,7 @@ CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str 
     "no cells": (TOUR, v4.new_notebook(), (0, 0), [], "the notebook has no cells: nothing to grade"),
     "not a lesson of the course": ("homework.ipynb", v4.new_notebook(cells=[v4.new_code_cell("print(1)")]),
                                    (0, 0), [], "not a lesson of this course: its metadata names no lesson and "
-                                   "its file name does not start with a lesson number (00_, 01_). Submit the "
+                                   f"its file name does not start with a lesson number ({LESSON_NUMBERS}). Submit the "
                                    "lesson's notebook, e.g. 01_supervised_classification.ipynb."),
     "not JSON": (TOUR, "this is not a notebook", (0, 0), [], "not a notebook: NotJSONError: "),
     "half of lesson 01": ("01_supervised_classification.ipynb", half_of_lesson_01(), (0, 3), [

@@ -71,6 +71,25 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
         book={"test_f1": BookFigure(0.849, f"{BOOK}, 'Supervised Classification' (p. 323 ff.): "
                                            f"bert-base-cased, 1 epoch on a Colab T4; 0.857 in {BOOK_REPOSITORY}")},
     ),
+    Lesson(
+        "02_freezing_layers",
+        {
+            "smoke": {"model_id": MINILM, "max_train_samples": 128, "max_eval_samples": 128,
+                      "num_train_epochs": 1, "learning_rate": 5e-5, "batch_size": 16, "sweep_points": 3},
+            "cpu": {"model_id": MINILM, "max_train_samples": 4000, "max_eval_samples": None,
+                    "num_train_epochs": 1, "learning_rate": 5e-5, "batch_size": 16, "sweep_points": None},
+            "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None,
+                     "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16, "sweep_points": None},
+        },
+        book={
+            "test_f1": BookFigure(0.849, f"{BOOK}, 'Supervised Classification' (p. 323 ff.): everything "
+                                         "trainable, bert-base-cased, 1 epoch"),
+            "test_f1_head_only": BookFigure(0.633, f"{BOOK}, 'Freezing Layers' (p. 323 ff.): only the "
+                                                   "classifier trainable"),
+            "sweep_f1_2_blocks": BookFigure(0.80, f"{BOOK}, 'Freezing Layers' (p. 323 ff.): blocks 0-9 of 12 "
+                                                  "frozen, so the last 2 trainable"),
+        },
+    ),
 ]}
 
 
