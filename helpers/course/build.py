@@ -91,7 +91,7 @@ def check_cells(nb: NotebookNode) -> list[tuple[str, int]]:
     for index, cell in enumerate(nb.cells):
         tags = cell_tags(cell)
         if CHECK_TAG in tags:
-            names = [tag[len(EXERCISE_TAG_PREFIX):] for tag in tags if tag.startswith(EXERCISE_TAG_PREFIX)]
+            names = exercise_tags(cell)
             where = _describe(index, cell)
             if cell.cell_type != "code":
                 raise ValueError(f"{where} is tagged {CHECK_TAG!r} but is not a code cell.")
@@ -239,6 +239,11 @@ def _stored_state(path: Path) -> list[str]:
 def _has_markers(source: str) -> bool:
     """True if a cell contains a solution marker line."""
     return any(line.strip() in (BEGIN, END) for line in source.splitlines())
+
+
+def exercise_tags(cell: NotebookNode) -> list[str]:
+    """The exercise names a cell is tagged with (``exercise:<name>``)."""
+    return [tag[len(EXERCISE_TAG_PREFIX):] for tag in cell_tags(cell) if tag.startswith(EXERCISE_TAG_PREFIX)]
 
 
 def cell_tags(cell: NotebookNode) -> list[str]:

@@ -39,7 +39,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from helpers.course.build import EXERCISE_TAG_PREFIX, PARAMETERS_TAG, cell_tags, clean, lesson_of
+from helpers.course.build import EXERCISE_TAG_PREFIX, PARAMETERS_TAG, cell_tags, clean, exercise_tags, lesson_of
 from helpers.course.config import (
     GRADE_CELLS_ENV,
     GRADE_LOG_ENV,
@@ -120,20 +120,17 @@ def restore(submission: NotebookNode, shipped: NotebookNode) -> tuple[NotebookNo
     Returns the copy and, per exercise, the code-cell number (counted from 0, as
     nbval does) of its check cell: the last code cell tagged ``exercise:<name>``.
     """
-    originals: dict[str, NotebookNode] = {}
-    for cell in shipped.cells:
-        for name in _exercise_tags(cell):
-            originals[name] = cell
+    originals = {name: cell for cell in shipped.cells if cell.cell_type == "code" for name in exercise_tags(cell)}
     parameters = next((cell for cell in shipped.cells if PARAMETERS_TAG in cell_tags(cell)), None)
     nb = clean(submission)
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     check_at = {name: number for number, cell in enumerate(code_cells)
-                for name in _exercise_tags(cell) if name in originals}  # the last one wins
+                for name in exercise_tags(cell) if name in originals}  # the last one wins
     for name, number in check_at.items():
         code_cells[number].source = originals[name].source
         code_cells[number].metadata["tags"] = cell_tags(originals[name])
     for cell in code_cells:
-        if parameters is not None and PARAMETERS_TAG in cell_tags(cell) and not _exercise_tags(cell):
+        if parameters is not None and PARAMETERS_TAG in cell_tags(cell) and not exercise_tags(cell):
             cell.source = parameters.source
     return nb, check_at
 
@@ -272,13 +269,6 @@ def _notebook_error(cells: dict[int, dict[str, Any]], sources: list[str]) -> str
         if cell["outcome"] == "failed" and cell["timed_out"]:
             return f"{where}: {cell['failure']}"
     return None
-
-
-def _exercise_tags(cell: NotebookNode) -> list[str]:
-    """The exercise names a code cell is tagged with (``exercise:<name>``)."""
-    if cell.cell_type != "code":
-        return []
-    return [tag[len(EXERCISE_TAG_PREFIX):] for tag in cell_tags(cell) if tag.startswith(EXERCISE_TAG_PREFIX)]
 
 
 def _kill_tree(pid: int) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from helpers.course.build import exercise_tags
 from helpers.course.config import GRADE_CELLS_ENV, GRADE_LOG_ENV
 
 # Run in the kernel: drop helpers.checks and its modules from sys.modules (nothing left in the namespace).
@@ -60,8 +61,7 @@ def _watch(kernel: Any) -> None:
 
 def _is_check(item: pytest.Item) -> bool:
     cell = getattr(item, "cell", None)
-    tags = cell.metadata.get("tags", []) if cell is not None else []
-    return any(isinstance(tag, str) and tag.startswith("exercise:") for tag in tags)
+    return cell is not None and bool(exercise_tags(cell))
 
 
 def _log_size() -> int:

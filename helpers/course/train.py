@@ -73,11 +73,11 @@ def run(recipe: str, model_id: str, examples: int | None, eval_examples: int | N
 
     from helpers import data
     from helpers.classification import classification_metrics
-    from helpers.environment import quiet_libraries, seed_everything
+    from helpers.environment import has_gpu, quiet_libraries, seed_everything
     from helpers.training import pad_multiple
 
-    gpu = device == "cuda" or (device == "auto" and torch.cuda.is_available())
-    if gpu and not torch.cuda.is_available():
+    gpu = device == "cuda" or (device == "auto" and has_gpu())
+    if gpu and not has_gpu():
         raise RuntimeError("--device cuda, but torch sees no GPU here.")
     quiet_libraries()
     seed_everything(seed)
@@ -87,10 +87,8 @@ def run(recipe: str, model_id: str, examples: int | None, eval_examples: int | N
     test = data.subset(reviews["test"], eval_examples, seed=seed)
     tokenizer, model, described = load_model(model_id, labels)
     started = time.perf_counter()
-    train_tokens = train.map(lambda batch: tokenizer(batch["text"], truncation=True), batched=True,
-                             remove_columns=["text"])
-    test_tokens = test.map(lambda batch: tokenizer(batch["text"], truncation=True), batched=True,
-                           remove_columns=["text"])
+    train_tokens, test_tokens = (split.map(lambda batch: tokenizer(batch["text"], truncation=True),
+                                           batched=True, remove_columns=["text"]) for split in (train, test))
     tokenize_s = time.perf_counter() - started
     args = TrainingArguments(
         output_dir=output_dir, learning_rate=learning_rate, num_train_epochs=epochs, seed=seed,
