@@ -2,7 +2,7 @@
 
 What the lessons use: :func:`setup` at the top of a lesson, :func:`record` at its
 end, and the modules ``data``, ``models``, ``training``, ``classification``,
-``token_classification``, ``question_answering``, ``freezing``, ``plots``,
+``token_classification``, ``question_answering``, ``freezing``, ``plots``, ``records``,
 ``environment`` and ``checks`` (one module of exercise checks per lesson).
 ``helpers.course`` is the course's tooling (the ``course`` command, profiles,
 runner, grader, offline sources): no lesson imports it.
@@ -23,7 +23,7 @@ __all__ = ["record", "setup", "free_memory"]
 
 _MODULES = {
     "checks", "classification", "data", "environment", "freezing", "models", "plots",
-    "question_answering", "token_classification", "training",
+    "question_answering", "records", "token_classification", "training",
 }
 
 

@@ -32,6 +32,33 @@ def plot_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
     return fig
 
 
+def _f1_and_time(points: dict[int, tuple[float, float]], reference: float, reference_label: str,
+                 xlabel: str, title: str) -> tuple[Figure, plt.Axes, plt.Axes]:
+    """F1 (left axis, with a dashed reference line) and training time (right axis) against ``points``' keys."""
+    if not points:
+        raise ValueError("No points to plot: run at least one training first.")
+    xs = sorted(points)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.plot(xs, [points[x][0] for x in xs], "o-", color="tab:blue", label="F1 (test)")
+    ax.axhline(reference, color="tab:blue", linestyle="--", linewidth=1, label=reference_label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("F1 on the test split")
+    seconds = ax.twinx()
+    seconds.plot(xs, [points[x][1] for x in xs], "s:", color="tab:gray", label="training time")
+    seconds.set_ylabel("training time (s)")
+    seconds.set_ylim(bottom=0)
+    ax.set_title(title)
+    return fig, ax, seconds
+
+
+def _legend_and_ticks(fig: Figure, ax: plt.Axes, seconds: plt.Axes, ticks: list[int]) -> Figure:
+    ax.set_xticks(ticks, labels=[str(t) for t in ticks])
+    handles = ax.get_legend_handles_labels()[0] + seconds.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def plot_sweep(points: dict[int, tuple[float, float]], reference_f1: float, marked: int | None = None,
                title: str = "Freezing sweep") -> Figure:
     """F1 (left axis) and training time (right axis) against the number of trainable encoder blocks.
@@ -39,24 +66,23 @@ def plot_sweep(points: dict[int, tuple[float, float]], reference_f1: float, mark
     ``points`` maps trainable blocks to ``(f1, training seconds)``; ``reference_f1`` (the full
     fine-tune) is drawn as a dashed line; ``marked``, if given, gets a vertical line.
     """
-    if not points:
-        raise ValueError("No sweep points to plot: run at least one training first.")
-    blocks = sorted(points)
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(blocks, [points[k][0] for k in blocks], "o-", color="tab:blue", label="F1 (test)")
-    ax.axhline(reference_f1, color="tab:blue", linestyle="--", linewidth=1,
-               label=f"full fine-tune, F1 {reference_f1:.3f}")
+    fig, ax, seconds = _f1_and_time(points, reference_f1, f"full fine-tune, F1 {reference_f1:.3f}",
+                                    "trainable encoder blocks (the last ones; the head always trains)", title)
     if marked is not None:
         ax.axvline(marked, color="tab:red", linewidth=1, label=f"levels off at {marked} block(s)")
-    ax.set_xlabel("trainable encoder blocks (the last ones; the head always trains)")
-    ax.set_ylabel("F1 on the test split")
-    ax.set_xticks(blocks)
-    seconds = ax.twinx()
-    seconds.plot(blocks, [points[k][1] for k in blocks], "s:", color="tab:gray", label="training time")
-    seconds.set_ylabel("training time (s)")
-    seconds.set_ylim(bottom=0)
-    handles = ax.get_legend_handles_labels()[0] + seconds.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower right", fontsize=8)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _legend_and_ticks(fig, ax, seconds, sorted(points))
+
+
+def plot_few_shot_curve(points: dict[int, tuple[float, float]], reference_f1: float,
+                        reference_label: str, title: str = "Few-shot learning curve") -> Figure:
+    """F1 (left axis) and training time (right axis) against labelled examples per class (log scale).
+
+    ``points`` maps examples per class to ``(f1, training seconds)``; ``reference_f1`` is
+    drawn as a dashed line labelled ``reference_label``.
+    """
+    fig, ax, seconds = _f1_and_time(points, reference_f1, reference_label,
+                                    "labelled examples per class (log scale)", title)
+    ax.set_xscale("log", base=2)
+    ax.minorticks_off()
+    return _legend_and_ticks(fig, ax, seconds, sorted(points))
+

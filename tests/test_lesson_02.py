@@ -96,7 +96,7 @@ def test_sweep_plot_has_f1_time_reference_and_mark():
     assert labels == ["F1 (test)", "full fine-tune, F1 0.770", "levels off at 1 block(s)", "training time"]
     unmarked = plots.plot_sweep({0: (0.5, 20.0)}, 0.77)
     assert "levels off" not in " ".join(t.get_text() for t in unmarked.axes[0].get_legend().get_texts())
-    with pytest.raises(ValueError, match="No sweep points"):
+    with pytest.raises(ValueError, match="No points"):
         plots.plot_sweep({}, 0.77)
 
 

@@ -1,0 +1,155 @@
+"""Lesson 03, few-shot classification with SetFit: its checks, the reference scores it reads, its plot,
+and the lesson graded three ways."""
+
+import json
+
+import numpy as np
+import pytest
+from setfit.sampler import ContrastiveDataset
+
+from helpers import plots, records
+from helpers.checks import few_shot_setfit as checks
+from helpers.checks.core import ExerciseFailed
+
+TEXTS = ["great", "lovely", "awful", "dull"]
+LABELS = [1, 1, 0, 0]
+
+
+def right_pairs(texts, labels):
+    positive, negative = [], []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            (positive if labels[i] == labels[j] else negative).append((texts[i], texts[j]))
+    return positive, negative
+
+
+def test_contrastive_pairs(grading):
+    checks.contrastive_pairs(right_pairs, TEXTS, LABELS)
+    with pytest.raises(ExerciseFailed, match="swapped"):
+        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[::-1], TEXTS, LABELS)
+
+    def both_orders(texts, labels):
+        positive, negative = right_pairs(texts, labels)
+        return positive + [(b, a) for a, b in positive], negative
+
+    with pytest.raises(ExerciseFailed, match="appears 2 times"):
+        checks.contrastive_pairs(both_orders, TEXTS, LABELS)
+
+    def first_class_only(texts, labels):
+        positive, negative = right_pairs(texts, labels)
+        return [p for p in positive if p[0] in ("great", "gripping")], negative
+
+    with pytest.raises(ExerciseFailed, match="positive pair.* missing"):
+        checks.contrastive_pairs(first_class_only, TEXTS, LABELS)
+    with pytest.raises(ExerciseFailed, match=r"three classes|labels \['good'"):
+        # Right for two classes only: compares with the first sentence's label.
+        checks.contrastive_pairs(
+            lambda t, l: right_pairs(t, [x == l[0] for x in l]) if len(set(l)) > 2 else right_pairs(t, l),
+            TEXTS, LABELS)
+    with pytest.raises(ExerciseFailed, match="Replace the"):
+        checks.contrastive_pairs(lambda t, l: (..., ...), TEXTS, LABELS)
+    with pytest.raises(ExerciseFailed, match="return a tuple"):
+        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[0], TEXTS, LABELS)
+    assert [entry["passed"] for entry in grading()] == [True] + [False] * 6
+
+
+def test_setfits_own_sampler_does_not_hand_over_the_pairs(grading):
+    """setfit's ContrastiveDataset pairs each sentence with itself, so it does not solve exercise 1."""
+
+    def with_setfit(texts, labels):
+        sampled = ContrastiveDataset(texts, labels, multilabel=False)
+        return ([(p["sentence_1"], p["sentence_2"]) for p in sampled.pos_pairs],
+                [(p["sentence_1"], p["sentence_2"]) for p in sampled.neg_pairs])
+
+    with pytest.raises(ExerciseFailed, match="with itself"):
+        checks.contrastive_pairs(with_setfit, TEXTS, LABELS)
+
+
+def right_count(class_sizes, num_iterations):
+    if num_iterations is not None:
+        return 2 * num_iterations * sum(class_sizes)
+    positive = sum(n * (n + 1) // 2 for n in class_sizes)
+    negative = (sum(class_sizes) ** 2 - sum(n * n for n in class_sizes)) // 2
+    return 2 * max(positive, negative)
+
+
+def test_pair_count(grading):
+    checks.pair_count(right_count)
+    with pytest.raises(ExerciseFailed, match="positive pairs only"):
+        checks.pair_count(lambda sizes, it: right_count(sizes, it) // 2)
+    with pytest.raises(ExerciseFailed, match="with itself"):  # distinct pairs only, without num_iterations
+        checks.pair_count(lambda sizes, it: right_count(sizes, it) if it else
+                          2 * max(sum(n * (n - 1) // 2 for n in sizes),
+                                  (sum(sizes) ** 2 - sum(n * n for n in sizes)) // 2))
+    with pytest.raises(ExerciseFailed, match="makes 1280 pairs"):  # the book's 680, times 2
+        checks.pair_count(lambda sizes, it: 2 * (it * sum(sizes) + 40) if it == 20 else right_count(sizes, it))
+    with pytest.raises(ExerciseFailed, match="Replace the"):
+        checks.pair_count(lambda sizes, it: ...)
+    assert right_count([16, 16], 20) == 1280
+
+
+def right_least(sentences, probabilities):
+    return sentences[int(np.asarray(probabilities).max(axis=1).argmin())]
+
+
+def test_least_confident(grading):
+    sentences = ["sure", "unsure", "fairly sure"]
+    probabilities = np.array([[0.02, 0.98], [0.48, 0.52], [0.8, 0.2]])
+    checks.least_confident(right_least, sentences, probabilities)
+    least_positive = lambda s, p: s[int(np.asarray(p)[:, 1].argmin())]  # noqa: E731
+    with pytest.raises(ExerciseFailed, match="the least confident prediction is"):
+        checks.least_confident(least_positive, sentences, probabilities)
+    with pytest.raises(ExerciseFailed, match="the least confident prediction is"):
+        checks.least_confident(lambda s, p: s[int(np.asarray(p).max(axis=1).argmax())], sentences, probabilities)
+    with pytest.raises(ExerciseFailed, match="Replace the"):
+        checks.least_confident(lambda s, p: ..., sentences, probabilities)
+
+
+def write_run(folder, stamp, lesson, profile, scores):
+    run = folder / stamp
+    run.mkdir(parents=True)
+    entry = {"profile": profile, "model": "some model", "train_examples": 1500, "scores": scores}
+    (run / "results.json").write_text(json.dumps({"created": stamp, "notebooks": {lesson: entry}}))
+
+
+def test_reference_score_prefers_the_latest_recorded_run_that_is_not_smoke(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_RUNS", str(tmp_path))
+    lesson = "01_supervised_classification"
+    book = records.reference_score(lesson, "test_f1")
+    assert book.value == 0.849 and "the book's figure" in book.source and "p. 323" in book.source
+    assert book.train_examples is None
+    write_run(tmp_path, "2026-01-01T10:00:00", lesson, "cpu", {"test_f1": 0.81})
+    write_run(tmp_path, "2026-01-02T10:00:00", lesson, "cpu", {"test_f1": 0.83})
+    write_run(tmp_path, "2026-01-03T10:00:00", lesson, "smoke", {"test_f1": 0.4})
+    (tmp_path / "unfinished").mkdir()
+    (tmp_path / "unfinished" / "results.json").write_text("{")
+    latest = records.reference_score(lesson, "test_f1")
+    assert latest.value == 0.83 and latest.train_examples == 1500
+    assert "2026-01-02T10:00:00" in latest.source and "profile cpu" in latest.source and "1,500" in latest.source
+    with pytest.raises(ValueError, match="No recorded 'test_recall'.*course run"):
+        records.reference_score(lesson, "test_recall")
+    with pytest.raises(ValueError, match="No lesson '01_unknown'"):
+        records.reference_score("01_unknown", "test_f1")
+
+
+def test_few_shot_curve_plot():
+    figure = plots.plot_few_shot_curve({4: (0.68, 36.0), 16: (0.81, 114.0), 8: (0.75, 60.0)}, 0.86,
+                                       "lesson 01: F1 0.860")
+    left, right = figure.axes
+    assert left.get_xscale() == "log"
+    assert [t.get_text() for t in left.get_xticklabels()] == ["4", "8", "16"]
+    assert [line.get_ydata()[0] for line in left.get_lines()][1] == 0.86
+    labels = [text.get_text() for text in left.get_legend().get_texts()]
+    assert labels == ["F1 (test)", "lesson 01: F1 0.860", "training time"]
+    assert right.get_ylabel() == "training time (s)"
+    with pytest.raises(ValueError, match="No points"):
+        plots.plot_few_shot_curve({}, 0.86, "reference")
+
+
+@pytest.mark.slow
+def test_graded_three_ways(graded_three_ways):
+    """The most confident sentence instead of the least fails that exercise and no other."""
+    grades = graded_three_ways("03_few_shot_setfit", "03-21", "confidence.argmin()", "confidence.argmax()")
+    assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
+        ("contrastive_pairs", True), ("pair_count", True), ("least_confident", False)]
+    assert "the least confident prediction is" in grades["one wrong"].results[2].message
