@@ -2,7 +2,8 @@
 
 What the lessons use: :func:`setup` at the top of a lesson, :func:`record` at its
 end, and the modules ``data``, ``models``, ``training``, ``classification``,
-``token_classification``, ``question_answering``, ``freezing``, ``plots``, ``records``,
+``token_classification``, ``question_answering``, ``language_modeling``, ``freezing``, ``plots``,
+``records``,
 ``environment`` and ``checks`` (one module of exercise checks per lesson).
 ``helpers.course`` is the course's tooling (the ``course`` command, profiles,
 runner, grader, offline sources): no lesson imports it.
@@ -22,7 +23,7 @@ from helpers.environment import free_memory, setup
 __all__ = ["record", "setup", "free_memory"]
 
 _MODULES = {
-    "checks", "classification", "data", "environment", "freezing", "models", "plots",
+    "checks", "classification", "data", "environment", "freezing", "language_modeling", "models", "plots",
     "question_answering", "records", "token_classification", "training",
 }
 

@@ -86,3 +86,24 @@ def plot_few_shot_curve(points: dict[int, tuple[float, float]], reference_f1: fl
     ax.minorticks_off()
     return _legend_and_ticks(fig, ax, seconds, sorted(points))
 
+
+
+def plot_loss_curve(log_history: list[dict], title: str = "Training loss") -> Figure:
+    """The training loss against the step, from a Trainer's ``state.log_history``.
+
+    Needs ``TrainingArguments(logging_strategy="steps", logging_steps=...)``: the entries
+    with a ``loss`` are plotted.
+    """
+    logged = [(entry["step"], entry["loss"]) for entry in log_history if "loss" in entry and "step" in entry]
+    if not logged:
+        raise ValueError("The log history has no training loss: train with logging_strategy='steps' and "
+                         "logging_steps smaller than the number of steps.")
+    steps, losses = zip(*logged)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.plot(steps, losses, ".-", color="tab:blue")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
