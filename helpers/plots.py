@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML
 from matplotlib.figure import Figure
 
 
@@ -107,3 +109,30 @@ def plot_loss_curve(log_history: list[dict], title: str = "Training loss") -> Fi
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+ENTITY_COLOURS = {"PER": "#ffd8a8", "ORG": "#a5d8ff", "LOC": "#b2f2bb", "MISC": "#e5dbff"}
+
+
+def highlight_entities(text: str, entities: list[dict]) -> HTML:
+    """``text`` as HTML with each entity of a token-classification pipeline highlighted.
+
+    ``entities`` come from ``pipeline("token-classification", aggregation_strategy="simple")``:
+    dicts with ``start``, ``end``, ``entity_group`` and ``score``.
+    """
+    parts, position = [], 0
+    for entity in sorted(entities, key=lambda e: e["start"]):
+        missing = {"start", "end", "entity_group", "score"} - set(entity)
+        if missing:
+            raise ValueError(f"An entity lacks {sorted(missing)}: pass the output of a token-classification "
+                             "pipeline built with aggregation_strategy='simple'.")
+        if entity["start"] < position:
+            continue  # overlaps the previous entity
+        kind = entity["entity_group"]
+        parts.append(html.escape(text[position:entity["start"]]))
+        parts.append(f'<mark style="background:{ENTITY_COLOURS.get(kind, "#dee2e6")};padding:0 3px;border-radius:3px">'
+                     f'{html.escape(text[entity["start"]:entity["end"]])} '
+                     f'<small><b>{html.escape(kind)}</b> {entity["score"]:.2f}</small></mark>')
+        position = entity["end"]
+    parts.append(html.escape(text[position:]))
+    return HTML("<p style='line-height:2'>" + "".join(parts) + "</p>")

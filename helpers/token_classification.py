@@ -6,13 +6,16 @@ sentence, :func:`tokenize_and_align` as a batched ``Dataset.map`` function.
 Positions labelled :data:`IGNORED_LABEL` (-100) are skipped by the loss and the
 metrics. :func:`entity_scores` scores whole entities with seqeval, one tag list
 per sentence; :func:`token_classification_metrics` builds a ``compute_metrics``
-from it for ``transformers.Trainer``.
+from it for ``transformers.Trainer``; :func:`tags_from_logits` turns a model's
+scores into the tag lists that both take.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from seqeval.metrics import accuracy_score as token_accuracy
 from seqeval.metrics import f1_score as entity_f1
@@ -193,6 +196,39 @@ def entity_scores(
     return scores
 
 
+def tags_from_logits(
+    logits: Any, labels: Sequence[Sequence[int]] | Any, label_names: list[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """True and predicted tag names, one list per sentence, at the positions whose label is not -100.
+
+    ``logits`` has shape (sentences, tokens, classes), padded on the right; ``labels`` holds
+    one row of label ids per sentence, padded the same way or not padded at all (rows as
+    long as the sentence's tokens). The prediction of a position is its highest-scoring tag.
+    """
+    logits = np.asarray(logits)
+    if logits.ndim != 3:
+        raise ValueError(f"Expected logits of shape (sentences, tokens, classes), got shape {logits.shape}.")
+    check_same_length(logits, labels, "sentences of logits")
+    if logits.shape[2] != len(label_names):
+        raise ValueError(
+            f"The model gives {logits.shape[2]} logits per token but {len(label_names)} "
+            "label names were given: pass the dataset's full list of tag names."
+        )
+    true_tags, pred_tags = [], []
+    for sentence_logits, sentence_labels in zip(logits, labels):
+        sentence_labels = np.asarray(sentence_labels)
+        if len(sentence_labels) > len(sentence_logits):
+            raise ValueError(
+                f"A sentence has {len(sentence_labels)} labels but only {len(sentence_logits)} token "
+                "positions: the labels must come from the same tokenization as the logits."
+            )
+        kept = np.flatnonzero(sentence_labels != IGNORED_LABEL)
+        predicted = sentence_logits[kept].argmax(axis=-1)
+        true_tags.append([label_names[i] for i in sentence_labels[kept]])
+        pred_tags.append([label_names[i] for i in predicted])
+    return true_tags, pred_tags
+
+
 def token_classification_metrics(
     label_names: list[str], per_entity: bool = False
 ) -> Callable[[Any], Metrics]:
@@ -200,9 +236,10 @@ def token_classification_metrics(
 
     Logits of shape (sentences, tokens, classes) become tag names by argmax;
     positions labelled -100 (special tokens, ignored sub-word pieces, padding)
-    are dropped; the remaining tags of each sentence form ONE list, so that
-    :func:`entity_scores` scores whole entities. Returns ``precision``,
-    ``recall``, ``f1`` (entity level) and ``accuracy`` (token level).
+    are dropped; the remaining tags of each sentence form ONE list
+    (:func:`tags_from_logits`), so that :func:`entity_scores` scores whole
+    entities. Returns ``precision``, ``recall``, ``f1`` (entity level) and
+    ``accuracy`` (token level).
     """
 
     def compute_metrics(eval_prediction: Any) -> Metrics:
@@ -212,17 +249,7 @@ def token_classification_metrics(
                 "Expected logits of shape (sentences, tokens, classes) and labels of shape "
                 f"(sentences, tokens); received logits {logits.shape} and labels {labels.shape}."
             )
-        if logits.shape[2] != len(label_names):
-            raise ValueError(
-                f"The model gives {logits.shape[2]} logits per token but {len(label_names)} "
-                "label names were given: pass the dataset's full list of tag names."
-            )
-        predictions = logits.argmax(axis=-1)
-        true_tags, pred_tags = [], []
-        for sentence_predictions, sentence_labels in zip(predictions, labels):
-            kept = sentence_labels != IGNORED_LABEL
-            true_tags.append([label_names[i] for i in sentence_labels[kept]])
-            pred_tags.append([label_names[i] for i in sentence_predictions[kept]])
+        true_tags, pred_tags = tags_from_logits(logits, labels, label_names)
         return entity_scores(true_tags, pred_tags, per_entity=per_entity)
 
     return compute_metrics

@@ -16,7 +16,9 @@ test split:
 Kept:
 - Length-grouped batches (``train_sampling_strategy="group_by_length"``): the Trainer
   sorts the shuffled data by length within groups of about 50 batches, so a batch
-  is padded far less. All of the 1.7x above comes from this.
+  is padded far less. All of the 1.7x above comes from this. transformers groups the
+  evaluation batches by length too, so ``trainer.predict`` returns rows out of the
+  dataset's order: use :func:`predict_in_order` to pair predictions with the dataset.
 - ``logging_nan_inf_filter=False``: the default inspects every step's loss, which
   makes a GPU wait for each step; on a CPU it costs nothing either way.
 - On a GPU, 16-bit arithmetic (bf16, or fp16 where the GPU has no bf16), TF32 for
@@ -36,6 +38,7 @@ Dropped, measured on the same machine (512 sentences unless said):
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from helpers.environment import has_gpu
@@ -59,3 +62,21 @@ def fast_settings(gpu: bool | None = None) -> dict[str, Any]:
 def pad_multiple(gpu: bool | None = None) -> int | None:
     """``pad_to_multiple_of`` for the data collator: 8 on a GPU (tensor-core shapes), None on a CPU."""
     return 8 if (has_gpu() if gpu is None else gpu) else None
+
+
+def predict_in_order(trainer: Any, dataset: Any) -> Any:
+    """``trainer.predict(dataset)`` with the rows in the dataset's order.
+
+    With ``train_sampling_strategy="group_by_length"`` (the fast recipe) transformers
+    groups the *evaluation* batches by length too, so ``trainer.predict`` returns its
+    rows in another order than the dataset's. Scores computed from its predictions and
+    ``label_ids`` are right, but pairing them with the dataset's rows (texts, word ids)
+    is not. This predicts with a copy of the arguments that keeps the dataset's order.
+    """
+    from transformers import Trainer
+
+    arguments = copy.copy(trainer.args)
+    arguments.train_sampling_strategy = "random"  # evaluation then reads the rows in order
+    in_order = Trainer(model=trainer.model, args=arguments, data_collator=trainer.data_collator,
+                       processing_class=trainer.processing_class, compute_metrics=trainer.compute_metrics)
+    return in_order.predict(dataset)

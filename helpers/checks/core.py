@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -67,3 +68,25 @@ def is_unsolved(answer: Any) -> bool:
 def close(a: float, b: float, tol: float = 1e-4) -> bool:
     """True when two numbers agree within ``tol``."""
     return abs(float(a) - float(b)) <= tol
+
+
+def calls_during(function: Callable[..., Any], args: tuple, watched: dict[str, Callable[..., Any]]) -> tuple[Any, list[str]]:
+    """Call ``function(*args)``; return its result and the names of the ``watched`` functions it ran.
+
+    For checks whose exercise a library already solves in one call: the check can
+    refuse an answer that only calls it, however it was imported.
+    """
+    codes = {watched_function.__code__: name for name, watched_function in watched.items()}
+    seen: list[str] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in codes:
+            seen.append(codes[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        result = function(*args)
+    finally:
+        sys.setprofile(previous)
+    return result, seen
