@@ -94,6 +94,9 @@ def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 18
     """Grade each submitted notebook, ``jobs`` at a time; the files are only read.
 
     ``cell_timeout`` limits each cell, ``notebook_timeout`` the whole notebook (seconds).
+    With several jobs, each kernel gets its share of the CPU cores as compute threads
+    (``OMP_NUM_THREADS``, unless already set): two kernels with a thread per core each
+    would compete for the same cores.
     """
     missing = [str(path) for path in paths if not Path(path).is_file()]
     if missing:
@@ -101,7 +104,8 @@ def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 18
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each grade runs in its own process
-        return list(pool.map(lambda path: _grade_one(Path(path), cell_timeout, notebook_timeout, profile),
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        return list(pool.map(lambda path: _grade_one(Path(path), cell_timeout, notebook_timeout, profile, threads),
                              paths))
 
 
@@ -174,7 +178,8 @@ def write_report(grades: list[NotebookGrade], path: Path) -> None:
         raise ValueError(f"Cannot write a report to {path}: use a .json or .csv file name.")
 
 
-def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profile: str) -> NotebookGrade:
+def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profile: str,
+               threads: int) -> NotebookGrade:
     """Recognise, restore, run and score one submission."""
     try:
         nb = nbformat.read(submission, as_version=4)
@@ -192,14 +197,14 @@ def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profi
     shipped = nbformat.read(require_checkout() / "solutions" / f"{name}.ipynb", as_version=4)
     restored, check_at = restore(nb, shipped)
     print(f"Grading {submission} as lesson {name} (profile {profile}) ...", file=sys.stderr, flush=True)
-    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile)
+    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile, threads)
     results = [_result(exercise, check_at, cells) for exercise in LESSONS[name].exercises()]
     code = [cell.source for cell in restored.cells if cell.cell_type == "code"]
     return NotebookGrade(submission, results, error or _notebook_error(cells, code), name)
 
 
 def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,
-         profile: str) -> tuple[dict[int, dict[str, Any]], str | None]:
+         profile: str, threads: int) -> tuple[dict[int, dict[str, Any]], str | None]:
     """Execute ``nb`` with nbval in a temporary folder; the cells' outcomes, and an error if the run broke."""
     root = require_checkout()
     with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
@@ -213,6 +218,7 @@ def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,
         env = {**os.environ, GRADING_ENV: "1", PROFILE_ENV: profile,
                GRADE_LOG_ENV: str(grader_dir / "grade_log.jsonl"), GRADE_CELLS_ENV: str(cells_log),
                RUNS_ENV: str(lesson_dir / "runs"),
+               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads)),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
                    f"--nbval-cell-timeout={cell_timeout}", "-p", "no:cacheprovider",

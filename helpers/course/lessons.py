@@ -107,7 +107,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
     Lesson(
         "04_masked_language_modeling",
         {
-            "smoke": {"model_id": MINILM, "max_train_samples": 256, "max_eval_samples": 128, "block_size": 64,
+            "smoke": {"model_id": MINILM, "max_train_samples": 128, "max_eval_samples": 128, "block_size": 64,
                       "mlm_epochs": 1, "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "batch_size": 16},
             "cpu": {"model_id": MINILM, "max_train_samples": None, "max_eval_samples": None, "block_size": 128,
                     "mlm_epochs": 2, "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "batch_size": 16},
