@@ -6,24 +6,14 @@ from collections import Counter
 from typing import Any
 
 from helpers.checks.core import Verdict, calls_during, exercise, is_unsolved
-from helpers.token_classification import IGNORED_LABEL
+from helpers.token_classification import align_word_labels, inside_map
 
 
 OTHER_LABELS = ["B-FILM", "O", "B-ACTOR", "I-FILM", "I-ACTOR"]  # B-/I- ids neither adjacent nor of one parity
 
 
 def _inside_labels(word_ids: list[int | None], word_labels: list[int], label_names: list[str]) -> list[int]:
-    inside = {i: label_names.index("I-" + name[2:]) for i, name in enumerate(label_names) if name.startswith("B-")}
-    labels, previous = [], None
-    for word in word_ids:
-        if word is None:
-            labels.append(IGNORED_LABEL)
-        elif word != previous:
-            labels.append(word_labels[word])
-        else:
-            labels.append(inside.get(word_labels[word], word_labels[word]))
-        previous = word
-    return labels
+    return align_word_labels(word_ids, word_labels, "inside", inside_map(label_names))
 
 
 def _library_shortcuts() -> dict[str, Any]:
