@@ -19,9 +19,10 @@ def plot_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predictions; they must pair up.")
     counts = confusion_matrix(y_true, y_pred, labels=list(range(len(label_names))))
-    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    side = max(3.6, 0.55 * len(label_names) + 1.2)
+    fig, ax = plt.subplots(figsize=(side + 0.6, side))
     ax.imshow(counts, cmap="Blues")
-    ax.set_xticks(range(len(label_names)), labels=label_names)
+    ax.set_xticks(range(len(label_names)), labels=label_names, rotation=90 if len(label_names) > 4 else 0)
     ax.set_yticks(range(len(label_names)), labels=label_names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")

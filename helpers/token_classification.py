@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from seqeval.metrics import accuracy_score as token_accuracy
 from seqeval.metrics import f1_score as entity_f1
 from seqeval.metrics import precision_score as entity_precision
 from seqeval.metrics import recall_score as entity_recall
@@ -31,6 +30,8 @@ if TYPE_CHECKING:
 IGNORED_LABEL = -100  # the label that PyTorch's cross-entropy and these metrics skip
 CONTINUATIONS = ("inside", "ignore")
 WORDS_COLUMN = "tokens"
+# Penn Treebank tags of punctuation marks: quotes, brackets, comma, sentence end, colon and dashes.
+PUNCTUATION_TAGS = frozenset({'"', "``", "''", "(", ")", ",", ".", ":"})
 
 Batch = dict[str, list[Any]]
 
@@ -149,6 +150,23 @@ def tokenize_and_align(
     return tokenize
 
 
+def rename_tag_ids(tag_ids: Sequence[int], from_names: Sequence[str], to_names: Sequence[str]) -> list[int]:
+    """The same tags as ids of another tag list: ``from_names[i]`` becomes ``to_names.index(from_names[i])``.
+
+    Two datasets may number the same tag set differently; match them by name, never by id.
+    """
+    index = {name: i for i, name in enumerate(to_names)}
+    renamed = []
+    for tag_id in tag_ids:
+        if not 0 <= tag_id < len(from_names):
+            raise ValueError(f"Tag id {tag_id} is out of range for a list of {len(from_names)} tag names.")
+        name = from_names[tag_id]
+        if name not in index:
+            raise ValueError(f"Tag {name!r} has no counterpart among {list(to_names)}: map it by hand first.")
+        renamed.append(index[name])
+    return renamed
+
+
 def _check_sentences(
     true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
 ) -> None:
@@ -182,7 +200,7 @@ def entity_scores(
         "precision": float(entity_precision(true_tags, pred_tags, zero_division=0)),
         "recall": float(entity_recall(true_tags, pred_tags, zero_division=0)),
         "f1": float(entity_f1(true_tags, pred_tags, zero_division=0)),
-        "accuracy": float(token_accuracy(true_tags, pred_tags)),
+        "accuracy": tag_accuracy(true_tags, pred_tags),
     }
     if per_entity:
         types = sorted({kind for kind, _, _ in get_entities(true_tags) + get_entities(pred_tags)})
@@ -194,6 +212,15 @@ def entity_scores(
             scores[f"{kind}_recall"] = float(r)
             scores[f"{kind}_f1"] = float(f)
     return scores
+
+
+def tag_accuracy(true_tags: list[list[str]], pred_tags: list[list[str]]) -> float:
+    """The share of words whose predicted tag is the true one (one tag list per sentence)."""
+    _check_sentences(true_tags, pred_tags)
+    pairs = [(t, p) for truth, prediction in zip(true_tags, pred_tags) for t, p in zip(truth, prediction)]
+    if not pairs:
+        raise ValueError("No words to score: the tag lists are empty.")
+    return sum(t == p for t, p in pairs) / len(pairs)
 
 
 def tags_from_logits(

@@ -80,3 +80,44 @@ def predict_in_order(trainer: Any, dataset: Any) -> Any:
     in_order = Trainer(model=trainer.model, args=arguments, data_collator=trainer.data_collator,
                        processing_class=trainer.processing_class, compute_metrics=trainer.compute_metrics)
     return in_order.predict(dataset)
+
+
+def token_classification_trainer(model_path: str, label_names: list[str], train_dataset: Any,
+                                 tokenizer: Any, settings: Any) -> Any:
+    """Lesson 05's token-classification training, as one call: a fresh model and its ``Trainer``.
+
+    ``AutoModelForTokenClassification`` with one output per name in ``label_names``,
+    lesson 05's arguments (weight decay 0.01, no evaluation or checkpoints during
+    training, the fast recipe) and ``DataCollatorForTokenClassification``, which pads
+    the labels with -100. ``settings`` is what ``helpers.setup`` returned: it gives
+    ``learning_rate``, ``batch_size``, ``num_train_epochs``, ``seed`` and ``output_dir``.
+    Call ``.train()`` on the result.
+    """
+    from transformers import (AutoModelForTokenClassification, DataCollatorForTokenClassification, Trainer,
+                              TrainingArguments)
+
+    from helpers.environment import seed_everything
+
+    if "labels" not in train_dataset.column_names:
+        raise ValueError("The training data has no 'labels' column: map it with "
+                         "helpers.token_classification.tokenize_and_align first.")
+    seed_everything(settings.seed)
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_path, num_labels=len(label_names),
+        id2label=dict(enumerate(label_names)), label2id={name: i for i, name in enumerate(label_names)})
+    args = TrainingArguments(
+        output_dir=settings.output_dir,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=64,
+        num_train_epochs=settings.num_train_epochs,
+        weight_decay=0.01,
+        eval_strategy="no",
+        save_strategy="no",
+        report_to="none",
+        seed=settings.seed,
+        **fast_settings(),
+    )
+    collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_multiple())
+    return Trainer(model=model, args=args, train_dataset=train_dataset, processing_class=tokenizer,
+                   data_collator=collator)

@@ -133,6 +133,17 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
                                            "1 epoch (878 steps, 147 s on a T4), scored with per-token wrapping "
                                            f"(see the lesson); 0.918 in {BOOK_REPOSITORY}")},
     ),
+    Lesson(
+        "06_part_of_speech_tagging",
+        {
+            "smoke": {"model_id": MINILM, "max_train_samples": 600, "max_eval_samples": 200, "num_train_epochs": 1,
+                      "learning_rate": 3e-4, "batch_size": 16},
+            "cpu": {"model_id": MINILM, "max_train_samples": None, "max_eval_samples": None, "num_train_epochs": 1,
+                    "learning_rate": 1e-4, "batch_size": 16},
+            "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None,
+                     "num_train_epochs": 2, "learning_rate": 3e-5, "batch_size": 16},
+        },
+    ),
 ]}
 
 
