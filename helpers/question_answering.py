@@ -212,7 +212,17 @@ def normalize_answer(text: str) -> str:
 
 
 def _check_ground_truths(ground_truths: Sequence[str]) -> None:
-    if isinstance(ground_truths, str) or not ground_truths:
+    """Refuse all but a non-empty list of answer strings, e.g. SQuAD's whole ``answers`` dict."""
+    if isinstance(ground_truths, Mapping):
+        raise ValueError(
+            f"ground_truths is a dict ({ground_truths!r}): pass answers['text'], the list of "
+            "answer strings, not the whole answers dict."
+        )
+    if (
+        isinstance(ground_truths, str)
+        or not ground_truths
+        or not all(isinstance(truth, str) for truth in ground_truths)
+    ):
         raise ValueError(
             f"ground_truths must be a non-empty list of answer strings, got {ground_truths!r}."
         )
@@ -221,6 +231,8 @@ def _check_ground_truths(ground_truths: Sequence[str]) -> None:
 def _token_f1(prediction: str, ground_truth: str) -> float:
     predicted = normalize_answer(prediction).split()
     expected = normalize_answer(ground_truth).split()
+    if not predicted or not expected:
+        return float(predicted == expected)
     overlap = sum((Counter(predicted) & Counter(expected)).values())
     if overlap == 0:
         return 0.0
@@ -235,7 +247,11 @@ def squad_exact_match(prediction: str, ground_truths: Sequence[str]) -> float:
 
 
 def squad_f1(prediction: str, ground_truths: Sequence[str]) -> float:
-    """Best token-overlap F1 between the prediction and any ground truth (0.0 to 1.0)."""
+    """Best token-overlap F1 between the prediction and any ground truth (0.0 to 1.0).
+
+    When a normalised text has no tokens, F1 is 1.0 if both have none and 0.0 otherwise,
+    like exact match and the SQuAD v2.0 script (v1.1's script gives 0.0 even for two empty texts).
+    """
     _check_ground_truths(ground_truths)
     return max(_token_f1(prediction, truth) for truth in ground_truths)
 

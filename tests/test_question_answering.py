@@ -7,7 +7,8 @@ import importlib.resources
 import numpy as np
 import pytest
 from datasets import Dataset
-from transformers import AutoTokenizer
+from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+from transformers import AutoTokenizer, PreTrainedTokenizerFast
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from helpers.question_answering import (
@@ -114,6 +115,65 @@ def test_windows_overlap_by_the_stride(train_windows):
         assert previous[-WINDOW["stride"] :] == following[: WINDOW["stride"]]
 
 
+def _answer(text: str) -> dict[str, list]:
+    return {"text": [text], "answer_start": [CONTEXT.index(text)]}
+
+
+def test_an_answer_on_the_edge_of_a_window_is_inside_it(tokenizer, eval_windows):
+    offsets = eval_windows["offset_mapping"]
+    context_tokens = [[i for i, o in enumerate(window) if o is not None] for window in offsets]
+    last_of_2, first_of_1 = context_tokens[2][-1], context_tokens[1][0]
+    assert CONTEXT[slice(*offsets[2][last_of_2])] == "1884"
+    assert CONTEXT[slice(*offsets[1][first_of_1])] == "World"
+    batch = {
+        "question": [QUESTION] * 2,
+        "context": [CONTEXT] * 2,
+        "answers": [_answer("sketches in 1884"), _answer("World's Fair")],
+    }
+    windows = qa_train_features(tokenizer, **WINDOW)(batch)
+    starts, ends = windows["start_positions"], windows["end_positions"]
+    # Each example gives the 5 windows of eval_windows: rows 0-4, then 5-9 (6 is window 1).
+    assert ends[2] == last_of_2
+    assert CONTEXT[offsets[2][starts[2]][0] : offsets[2][ends[2]][1]] == "sketches in 1884"
+    assert starts[6] == first_of_1
+    assert CONTEXT[offsets[1][starts[6]][0] : offsets[1][ends[6]][1]] == "World's Fair"
+
+
+def test_an_example_without_answer_points_every_window_at_cls(tokenizer):
+    batch = {**QA_BATCH, "answers": [{"text": [], "answer_start": []}]}
+    windows = qa_train_features(tokenizer, **WINDOW)(batch)
+    assert windows["start_positions"] == windows["end_positions"] == [0] * 5
+
+
+@pytest.fixture(scope="module")
+def byte_level_tokenizer():
+    """A RoBERTa-like byte-level BPE tokenizer trained on the example: its spaces are tokens."""
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    bpe.train_from_iterator([CONTEXT, QUESTION], trainer)
+    bpe.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>",
+        pair="<s> $A </s> $B:1 </s>:1",
+        special_tokens=[("<s>", 0), ("</s>", 1)],
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=bpe, cls_token="<s>", sep_token="</s>")
+
+
+def test_spaces_around_the_question_are_dropped(tokenizer, byte_level_tokenizer):
+    padded = {**QA_BATCH, "question": [f"  {QUESTION}  "]}
+    spaces = byte_level_tokenizer(f"  {QUESTION}  ")["input_ids"]
+    assert len(spaces) > len(byte_level_tokenizer(QUESTION)["input_ids"])
+    for tok in (tokenizer, byte_level_tokenizer):
+        for features in (qa_train_features(tok, **WINDOW), qa_eval_features(tok, **WINDOW)):
+            assert features(padded) == features(QA_BATCH)
+
+
 def test_eval_windows_keep_example_id_and_context_offsets(tokenizer, eval_windows):
     assert eval_windows["example_id"] == ["eiffel-1"] * 5
     for ids, offsets, types in zip(
@@ -177,6 +237,24 @@ def test_postprocess_ignores_tokens_outside_the_context(eval_windows):
     assert postprocess_qa(QA_BATCH, eval_windows, start, end, n_best=1)["eiffel-1"] == ""
 
 
+def test_postprocess_never_picks_an_end_before_its_start(eval_windows):
+    offsets = eval_windows["offset_mapping"][2]
+    first, last = _token_span(offsets, ANSWER)
+    assert offsets[first - 1] is not None and offsets[last + 1] is not None
+    # The best pair starts just after the answer and ends just before it.
+    inverted = (2, last + 1, first - 1)
+    start, end = _window_logits(eval_windows, {(2, first, last): 5.0, inverted: 9.0})
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": ANSWER}
+
+
+def test_postprocess_pairs_each_start_with_the_n_best_ends(eval_windows):
+    first, last = _token_span(eval_windows["offset_mapping"][2], ANSWER)
+    start, end = _window_logits(eval_windows, {(2, first, last): 5.0})
+    end[2, first - 1] = 9.0  # the best end, before the best start: only the 2nd best fits
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end, n_best=2)["eiffel-1"] == ANSWER
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end, n_best=1)["eiffel-1"] == ""
+
+
 def test_postprocess_rejects_logits_for_other_features(eval_windows):
     start, end = _window_logits(eval_windows, {})
     with pytest.raises(ValueError, match="4 rows of start logits .* for 5 features"):
@@ -218,3 +296,41 @@ def test_squad_rejects_mismatched_ids_and_bad_ground_truths():
         squad_f1("Paris", "Paris")
     with pytest.raises(ValueError, match="non-empty list"):
         squad_exact_match("Paris", [])
+
+
+def test_f1_counts_repeated_tokens():
+    # "cat cat" (articles dropped) vs "cat": 1 of its 2 tokens matches, P 1/2, R 1
+    assert squad_f1("the the cat cat", ["cat"]) == pytest.approx(2 / 3)
+    # 2 shared tokens, P 1, R 2/3 -> 0.8 (as sets: 1 shared, P 1/2, R 1/3 -> 0.4)
+    assert squad_f1("cat cat", ["cat cat dog"]) == pytest.approx(0.8)
+
+
+def test_punctuation_goes_before_articles():
+    # Official order: lower, drop punctuation ("thecat"), then articles, which keeps this one.
+    assert normalize_answer("The-cat") == "thecat"
+    assert squad_exact_match("The-cat", ["cat"]) == 0.0
+    assert squad_exact_match("The-cat", ["thecat"]) == 1.0
+
+
+def test_empty_texts_match_only_empty_texts():
+    assert squad_exact_match("", [""]) == 1.0
+    assert squad_f1("", [""]) == 1.0
+    assert squad_f1("The.", ["a"]) == 1.0  # both normalise to no tokens
+    assert squad_exact_match("", ["Paris"]) == squad_f1("", ["Paris"]) == 0.0
+    assert squad_exact_match("Paris", ["the"]) == squad_f1("Paris", ["the"]) == 0.0
+
+
+def test_squad_refuses_the_whole_answers_dict():
+    answers = {"text": ["Paris"], "answer_start": [12]}
+    hint = r"pass answers\['text'\], the list of answer strings, not the whole answers dict"
+    with pytest.raises(ValueError, match=hint):
+        squad_exact_match("text", answers)  # would match the dict's key
+    with pytest.raises(ValueError, match=hint):
+        squad_f1("Paris", answers)
+    with pytest.raises(ValueError, match=hint):
+        squad_scores({"q1": "Paris"}, {"q1": answers})
+    assert squad_scores({"q1": "Paris"}, {"q1": answers["text"]})["exact_match"] == 100.0
+    with pytest.raises(ValueError, match="list of answer strings"):
+        squad_f1("Paris", [["Paris"]])
+    with pytest.raises(ValueError, match="list of answer strings"):
+        squad_exact_match("Paris", ["Paris", None])
