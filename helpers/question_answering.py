@@ -4,7 +4,9 @@ Training windows (:func:`qa_train_features`) and evaluation windows
 (:func:`qa_eval_features`) are batched ``Dataset.map`` functions: a long context is
 cut into overlapping windows, each answer's characters become a start and an end
 token. :func:`postprocess_qa` turns the model's start/end logits back into answer
-text; :func:`squad_scores` computes the official SQuAD v1.1 exact match and F1.
+text, window by window with :func:`best_span`; :func:`answer_question` does it all for
+one question (transformers 5 has no ``question-answering`` pipeline any more);
+:func:`squad_scores` computes the SQuAD exact match and F1.
 """
 
 from __future__ import annotations
@@ -168,10 +170,7 @@ def postprocess_qa(
             f"logits for {len(features['example_id'])} features: pass the predictions "
             "for exactly these features, in order."
         )
-    if n_best < 1 or max_answer_length < 1:
-        raise ValueError(
-            f"n_best and max_answer_length must be >= 1, got {n_best} and {max_answer_length}."
-        )
+    _check_search(n_best, max_answer_length)
     windows_of = defaultdict(list)
     for feature, example_id in enumerate(features["example_id"]):
         windows_of[example_id].append(feature)
@@ -179,24 +178,84 @@ def postprocess_qa(
 
     answers = {}
     for example_id, context in zip(examples["id"], examples["context"]):
-        best_score, best_text = -np.inf, ""
-        for feature in windows_of[example_id]:
-            offsets = offset_mapping[feature]
-            starts = np.asarray(start_logits[feature])[: len(offsets)]
-            ends = np.asarray(end_logits[feature])[: len(offsets)]
-            best_ends = np.argsort(ends)[::-1][:n_best]
-            for start in np.argsort(starts)[::-1][:n_best]:
-                for end in best_ends:
-                    if offsets[start] is None or offsets[end] is None:
-                        continue
-                    if end < start or end - start + 1 > max_answer_length:
-                        continue
-                    score = starts[start] + ends[end]
-                    if score > best_score:
-                        best_score = score
-                        best_text = context[offsets[start][0] : offsets[end][1]]
-        answers[example_id] = best_text
+        spans = [best_span(offset_mapping[feature], start_logits[feature], end_logits[feature],
+                           n_best, max_answer_length) for feature in windows_of[example_id]]
+        spans = [span for span in spans if span is not None]
+        if spans:
+            _, start_char, end_char = max(spans)
+            answers[example_id] = context[start_char:end_char]
+        else:
+            answers[example_id] = ""
     return answers
+
+
+def _check_search(n_best: int, max_answer_length: int) -> None:
+    if n_best < 1 or max_answer_length < 1:
+        raise ValueError(
+            f"n_best and max_answer_length must be >= 1, got {n_best} and {max_answer_length}."
+        )
+
+
+def best_span(
+    offsets: Sequence[Sequence[int] | None],
+    start_logits: Sequence[float] | np.ndarray,
+    end_logits: Sequence[float] | np.ndarray,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> tuple[float, int, int] | None:
+    """The best answer in ONE window: ``(start + end logit, first character, end character)``, or None.
+
+    ``offsets`` is the window's ``offset_mapping`` from :func:`qa_eval_features`
+    (``None`` outside the context); logits beyond its length (padding) are ignored.
+    The ``n_best`` highest start and end tokens are paired; a pair counts when both
+    tokens are in the context and ``start <= end < start + max_answer_length``.
+    """
+    _check_search(n_best, max_answer_length)
+    starts = np.asarray(start_logits)[: len(offsets)]
+    ends = np.asarray(end_logits)[: len(offsets)]
+    best = None
+    best_ends = np.argsort(ends)[::-1][:n_best]
+    for start in np.argsort(starts)[::-1][:n_best]:
+        for end in best_ends:
+            if offsets[start] is None or offsets[end] is None:
+                continue
+            if end < start or end - start + 1 > max_answer_length:
+                continue
+            score = float(starts[start] + ends[end])
+            if best is None or score > best[0]:
+                best = (score, int(offsets[start][0]), int(offsets[end][1]))
+    return best
+
+
+def answer_question(
+    model: Any, tokenizer: PreTrainedTokenizerBase, question: str, context: str,
+    max_length: int = 384, stride: int = 128, n_best: int = 20, max_answer_length: int = 30,
+) -> dict[str, Any]:
+    """Answer one question from one context with a trained ``AutoModelForQuestionAnswering``.
+
+    What transformers 4's ``question-answering`` pipeline did, which transformers 5
+    removed: cut the context into windows (:func:`qa_eval_features`), run the model,
+    keep the best span over all windows (:func:`best_span`). Returns ``answer``,
+    its ``start`` and ``end`` characters in ``context`` and ``score``, the start + end
+    logit (not a probability); ``answer`` is "" and ``score`` None if no span is valid.
+    """
+    import torch
+
+    if not question.strip() or not context.strip():
+        raise ValueError("Give a non-empty question and a non-empty context.")
+    windows = qa_eval_features(tokenizer, max_length, stride)(
+        {"id": ["question"], "question": [question], "context": [context]})
+    inputs = tokenizer.pad(_model_inputs(windows), return_tensors="pt").to(model.device)
+    model.eval()
+    with torch.no_grad():
+        output = model(**inputs)
+    spans = [best_span(offsets, starts, ends, n_best, max_answer_length) for offsets, starts, ends
+             in zip(windows["offset_mapping"], output.start_logits.cpu().numpy(), output.end_logits.cpu().numpy())]
+    spans = [span for span in spans if span is not None]
+    if not spans:
+        return {"answer": "", "start": 0, "end": 0, "score": None}
+    score, start, end = max(spans)
+    return {"answer": context[start:end], "start": start, "end": end, "score": score}
 
 
 # --- SQuAD v1.1 scores ------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""Checks for lesson 07, extractive question answering."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from helpers.checks.core import Verdict, calls_during, close, exercise, is_unsolved
+
+
+def _library_shortcuts() -> dict[str, Any]:
+    from helpers import question_answering
+
+    return {f"helpers.question_answering.{name}": getattr(question_answering, name)
+            for name in ("_answer_tokens", "qa_train_features", "best_span", "postprocess_qa",
+                         "squad_f1", "_token_f1")}
+
+
+def _span_trials(windows: Any, example: dict[str, Any]) -> list[tuple[list, list, int, int, str]]:
+    """(offsets, sequence_ids, start_char, end_char, what) for every window and several character spans."""
+    context = example["context"]
+    answer_start = example["answers"]["answer_start"][0]
+    spans = [(answer_start, answer_start + len(example["answers"]["text"][0]), "the answer")]
+    words = [match.span() for match in re.finditer(r"\w+", context)]
+    spans += [(*words[0], "the context's first word"), (*words[-1], "the context's last word")]
+    trials = []
+    for window, offsets in enumerate(windows["offset_mapping"]):
+        sequence_ids = windows.sequence_ids(window)
+        context_tokens = [i for i, s in enumerate(sequence_ids) if s == 1]
+        first, last = offsets[context_tokens[0]], offsets[context_tokens[-1]]
+        window_spans = [*spans, (first[0], first[1], "the window's first context token"),
+                        (last[0], last[1], "the window's last context token")]
+        after = [e for _, e in words if e > last[1]]
+        before = [s for s, _ in words if s < first[0]]
+        if after:  # from the last token into the next window
+            window_spans.append((last[0], after[0], "a span that runs past the window's end"))
+        if before:  # from the previous window into the first token
+            window_spans.append((before[-1], first[1], "a span that starts before the window"))
+        for start_char, end_char, what in window_spans:
+            trials.append((list(map(tuple, offsets)), list(sequence_ids), start_char, end_char,
+                           f"{what} (characters {start_char}-{end_char}) in window {window}"))
+    return trials
+
+
+@exercise
+def answer_token_span(span_fn: Any, windows: Any, example: dict[str, Any]) -> Verdict:
+    """A function: the answer's first and last token in one window, or (0, 0) if it is not whole there."""
+    from helpers.question_answering import _answer_tokens
+
+    if not callable(span_fn):
+        return False, "answer_token_span must be a function of (offsets, sequence_ids, start_char, end_char)."
+    for offsets, sequence_ids, start_char, end_char, what in _span_trials(windows, example):
+        answer, used = calls_during(span_fn, (offsets, sequence_ids, start_char, end_char), _library_shortcuts())
+        if used:
+            return False, f"Write the search yourself: your function calls {used[0]}."
+        if is_unsolved(answer):
+            return False, "Replace the ... : find the context tokens whose characters hold start_char and end_char."
+        text = example["context"][start_char:end_char]
+        expected = _answer_tokens({"text": [text], "answer_start": [start_char]}, offsets, sequence_ids)
+        if not isinstance(answer, (tuple, list)) or tuple(answer) != expected:
+            hint = (" The span is not wholly inside this window's context: return (0, 0)." if expected == (0, 0) else
+                    " Only tokens with sequence id 1 belong to the context." if tuple(answer) == (0, 0) else "")
+            return False, f"For {what}, {text!r}, the tokens are {expected}; you gave {answer!r}.{hint}"
+    return True, f"every span tried in all {len(windows['offset_mapping'])} windows maps to the right tokens."
+
+
+def _reference_span(offsets: list, starts: Any, ends: Any, n_best: int, longest: int) -> tuple[float, int, int] | None:
+    from helpers.question_answering import best_span
+
+    return best_span(offsets, starts, ends, n_best, longest)
+
+
+def _window_trials(windows: dict[str, Any], start_logits: Any, end_logits: Any) -> list[tuple]:
+    """(offsets, starts, ends, n_best, max length, what): a trap for each rule, then the real windows."""
+    offsets = [None, None, [0, 3], [4, 9], [10, 12], [13, 18], [19, 25], None]
+    starts = np.array([9.0, 0, 1.0, 2.0, 0.5, 6.0, 0.2, 8.0])
+    ends = np.array([9.0, 0, 0.3, 3.0, 0.1, 0.2, 1.0, 7.0])
+    trials = [
+        (offsets, starts, ends, 1, 30, "n_best 1 (the best start and end form no valid pair)"),
+        (offsets, starts, ends, 3, 30, "logits whose best start (token 5) comes after the best end (token 3)"),
+        (offsets, starts, ends, 8, 1, "max_answer_length 1 (the best pair is two tokens long)"),
+        (offsets, np.append(starts, 50.0), np.append(ends, 50.0), 8, 30, "logits padded beyond the offsets"),
+    ]
+    trials += [(offsets, start_logits[w], end_logits[w], 20, 30, f"window {w} of the long paragraph")
+               for w, offsets in enumerate(windows["offset_mapping"])]
+    return trials
+
+
+@exercise
+def best_span_in_window(best_fn: Any, windows: dict[str, Any], start_logits: Any, end_logits: Any) -> Verdict:
+    """A function: the best valid (score, start char, end char) of one window among the n-best starts and ends."""
+    if not callable(best_fn):
+        return False, ("best_span_in_window must be a function of "
+                       "(offsets, start_logits, end_logits, n_best, max_answer_length).")
+    for offsets, starts, ends, n_best, longest, what in _window_trials(windows, start_logits, end_logits):
+        answer, used = calls_during(best_fn, (offsets, starts, ends, n_best, longest), _library_shortcuts())
+        if used:
+            return False, f"Write the search yourself: your function calls {used[0]}."
+        if answer is ...:
+            return False, "Replace the ... : pair the n_best highest starts with the n_best highest ends."
+        expected = _reference_span(offsets, starts, ends, n_best, longest)
+        if expected is None and answer is None:
+            continue
+        right = (expected is not None and isinstance(answer, (tuple, list)) and len(answer) == 3
+                 and close(answer[0], expected[0], 1e-3) and tuple(answer[1:]) == expected[1:])
+        if not right:
+            shown = "None (no valid pair)" if expected is None else f"{(round(expected[0], 3), *expected[1:])}"
+            return False, (f"For {what} the best valid span is {shown}; you gave {answer!r}. A pair needs both "
+                           "tokens in the context, start <= end, at most max_answer_length tokens, and both "
+                           "among the n_best highest scores.")
+    return True, "your search agrees with the course's on every window and on each trap."
+
+
+@exercise
+def f1_by_hand(f1_fn: Any, prediction: str, truth: str) -> Verdict:
+    """A function: SQuAD F1 of one prediction against one gold answer, on bags of normalised words."""
+    from helpers.question_answering import squad_f1
+
+    if not callable(f1_fn):
+        return False, "f1_by_hand must be a function of (prediction, truth)."
+    trials = [(prediction, truth), ("the cat sat on the mat", "a cat sat"), ("the cat and the cat", "a cat cat"),
+              ("Denver Broncos", "Broncos of Denver"), ("1884", "in 1884."), ("", ""), ("the", "Paris"),
+              ("Paris", "London")]
+    for predicted, gold in trials:
+        answer, used = calls_during(f1_fn, (predicted, gold), _library_shortcuts())
+        if used:
+            return False, f"Count the shared words yourself: your function calls {used[0]}."
+        if is_unsolved(answer):
+            return False, "Replace the ... : normalise, split, count shared words as a bag, combine P and R."
+        expected = squad_f1(predicted, [gold])
+        if not isinstance(answer, (int, float)) or not close(answer, expected):
+            hint = (" Count a shared word as often as it appears in both (a bag, collections.Counter's &)."
+                    if (predicted, gold) == ("the cat and the cat", "a cat cat") else
+                    " Two texts with no words left are a perfect match." if predicted == gold == "" else "")
+            return False, f"F1 of {predicted!r} against {gold!r} is {expected:.4f}; you gave {answer!r}.{hint}"
+    return True, f"F1 of {prediction!r} against {truth!r}: {squad_f1(prediction, [truth]):.4f}."
