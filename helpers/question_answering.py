@@ -178,15 +178,15 @@ def postprocess_qa(
 
     answers = {}
     for example_id, context in zip(examples["id"], examples["context"]):
-        spans = [best_span(offset_mapping[feature], start_logits[feature], end_logits[feature],
-                           n_best, max_answer_length) for feature in windows_of[example_id]]
-        spans = [span for span in spans if span is not None]
-        if spans:
-            _, start_char, end_char = max(spans)
-            answers[example_id] = context[start_char:end_char]
-        else:
-            answers[example_id] = ""
+        best = _best_of([best_span(offset_mapping[feature], start_logits[feature], end_logits[feature],
+                                   n_best, max_answer_length) for feature in windows_of[example_id]])
+        answers[example_id] = "" if best is None else context[best[1]:best[2]]
     return answers
+
+
+def _best_of(spans: list[tuple[float, int, int] | None]) -> tuple[float, int, int] | None:
+    """The highest-scoring span over a question's windows (None for a window without a valid span)."""
+    return max((span for span in spans if span is not None), default=None)
 
 
 def _check_search(n_best: int, max_answer_length: int) -> None:
@@ -249,12 +249,12 @@ def answer_question(
     model.eval()
     with torch.no_grad():
         output = model(**inputs)
-    spans = [best_span(offsets, starts, ends, n_best, max_answer_length) for offsets, starts, ends
-             in zip(windows["offset_mapping"], output.start_logits.cpu().numpy(), output.end_logits.cpu().numpy())]
-    spans = [span for span in spans if span is not None]
-    if not spans:
+    best = _best_of([best_span(offsets, starts, ends, n_best, max_answer_length) for offsets, starts, ends
+                     in zip(windows["offset_mapping"], output.start_logits.cpu().numpy(),
+                            output.end_logits.cpu().numpy())])
+    if best is None:
         return {"answer": "", "start": 0, "end": 0, "score": None}
-    score, start, end = max(spans)
+    score, start, end = best
     return {"answer": context[start:end], "start": start, "end": end, "score": score}
 
 
