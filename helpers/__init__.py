@@ -3,7 +3,7 @@
 What the lessons use: :func:`setup` at the top of a lesson, :func:`record` at its
 end, and the modules ``data``, ``models``, ``training``, ``classification``,
 ``token_classification``, ``question_answering``, ``language_modeling``, ``freezing``, ``plots``,
-``records``,
+``records``, ``quiz`` and ``quiz_questions`` (lesson 08's review quiz and its questions),
 ``environment`` and ``checks`` (one module of exercise checks per lesson).
 ``helpers.course`` is the course's tooling (the ``course`` command, profiles,
 runner, grader, offline sources): no lesson imports it.
@@ -24,7 +24,7 @@ __all__ = ["record", "setup", "free_memory"]
 
 _MODULES = {
     "checks", "classification", "data", "environment", "freezing", "language_modeling", "models", "plots",
-    "question_answering", "records", "token_classification", "training",
+    "question_answering", "quiz", "quiz_questions", "records", "token_classification", "training",
 }
 
 

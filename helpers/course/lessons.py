@@ -154,7 +154,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
             "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None,
                      "num_train_epochs": 2, "learning_rate": 3e-5, "batch_size": 16, "max_length": 384, "stride": 128},
         },
-    ),
+    ),    Lesson("08_review_quiz", {"smoke": {}, "cpu": {}, "full": {}}),
 ]}
 
 
