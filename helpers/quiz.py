@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import random
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -91,9 +92,14 @@ class Quiz:
         self._first_answers: dict[str, bool] = {}
 
     def choices(self, question: Question) -> list[Choice]:
-        """The question's choices in the order shown (shuffled once, the same in every run)."""
-        order = list(question.choices)
+        """The question's choices in the order shown, the same in every run.
+
+        The wrong choices are shuffled; the right one's place comes from a checksum of the id, which
+        spreads the right answers evenly over the letters.
+        """
+        order = [choice for choice in question.choices if not choice.correct]
         random.Random(question.id).shuffle(order)
+        order.insert(zlib.crc32(question.id.encode()) % len(question.choices), question.answer)
         return order
 
     def answer(self, question_id: str, letter: str) -> Feedback:

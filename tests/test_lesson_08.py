@@ -88,7 +88,7 @@ def test_choices_are_shuffled_the_same_way_every_time():
     orders = {tuple(c.text for c in Quiz().choices(q)) for q in QUESTIONS[:1] for _ in range(3)}
     assert len(orders) == 1
     positions = Counter(Quiz().choices(q).index(q.answer) for q in QUESTIONS)
-    assert max(positions.values()) < len(QUESTIONS) * 0.6  # the right answer is not always at the same letter
+    assert max(positions.values()) <= len(QUESTIONS) * 0.4  # no letter is a good blind guess
 
 
 def test_bad_answers_and_selections_are_refused_clearly():
