@@ -51,7 +51,6 @@ class Feedback:
     """The verdict on one answer; a notebook shows it as its text."""
 
     question: Question
-    picked: str
     correct: bool
     counted: bool
     headline: str
@@ -82,8 +81,9 @@ class Quiz:
         if not chosen:
             raise ValueError(f"No questions for lessons {list(lessons or [])}: name lessons like '03_few_shot_setfit'.")
         for question in chosen:
-            if problems(question):
-                raise ValueError(f"Question {question.id!r}: {'; '.join(problems(question))}.")
+            found = problems(question)
+            if found:
+                raise ValueError(f"Question {question.id!r}: {'; '.join(found)}.")
         ids = [q.id for q in chosen]
         if len(set(ids)) != len(ids):
             raise ValueError(f"Two questions share an id: {sorted({i for i in ids if ids.count(i) > 1})}.")
@@ -124,7 +124,7 @@ class Quiz:
                        f"The answer is {right_letter}) {question.answer.text} {question.answer.explanation}"]
         if not counted:
             details.append("(Already answered: only your first answer counts in the score.)")
-        return Feedback(question, picked.text, picked.correct, counted, headline, tuple(details), self.score_line())
+        return Feedback(question, picked.correct, counted, headline, tuple(details), self.score_line())
 
     def results(self) -> dict[str, bool]:
         """Whether the first answer to each answered question was right, by question id."""
@@ -133,9 +133,10 @@ class Quiz:
     def score_line(self) -> str:
         """The running score in words."""
         right = sum(self._first_answers.values())
-        total = len(self.questions)
-        return (f"Score: {right} correct out of {len(self._first_answers)} answered "
-                f"({total} question{'s' if total > 1 else ''}).")
+        return f"Score: {right} correct out of {len(self._first_answers)} answered ({self._count()})."
+
+    def _count(self) -> str:
+        return f"{len(self.questions)} question{'s' if len(self.questions) > 1 else ''}"
 
     def question_text(self, number: int, question: Question) -> str:
         """One question as plain text, with its id and lesson."""
@@ -145,7 +146,7 @@ class Quiz:
 
     def text(self) -> str:
         """The whole quiz as plain text, with how to answer it in code."""
-        parts = [f"Review quiz: {len(self.questions)} questions. Answer in code, one question at a time:",
+        parts = [f"Review quiz: {self._count()}. Answer in code, one question at a time:",
                  f"    quiz.answer({self.questions[0].id!r}, 'a')", ""]
         parts += [self.question_text(number, q) + "\n" for number, q in enumerate(self.questions, 1)]
         return "\n".join(parts)

@@ -133,11 +133,23 @@ def click_menu(driver: webdriver.Chrome, menu: str, item: str) -> None:
         By.XPATH, f"//div[contains(@class, 'lm-Menu-itemLabel') and text()='{item}']")).click()
 
 
+def accept_kernel_dialog(driver: webdriver.Chrome) -> bool:
+    """Answer JupyterLab's "Select Kernel" dialog, when it shows, with its proposal (Python 3), as a learner
+    would; True if a dialog was open."""
+    buttons = driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-Dialog-button.jp-mod-accept")
+    for button in buttons:
+        button.click()
+    return bool(buttons)
+
+
 def open_and_run_all(driver: webdriver.Chrome, url: str, timeout: float = 240) -> list[str]:
     """Open a notebook, wait for its kernel, Run > Run All Cells, wait until every cell ran; the prompts."""
     driver.get(url)
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{ACTIVE} .jp-CodeCell"), "the notebook to open")
-    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, IDLE), "the kernel to start")
+    wait_for(driver, lambda d: not accept_kernel_dialog(d) and d.find_elements(By.CSS_SELECTOR, IDLE),
+             "the kernel to start")
+    time.sleep(2)  # the kernel dialog, when it comes, comes within a moment of opening
+    wait_for(driver, lambda d: not accept_kernel_dialog(d), "the kernel dialog to close")
     click_menu(driver, "Run", "Run All Cells")
 
     def finished(d: webdriver.Chrome) -> list[str] | bool:
