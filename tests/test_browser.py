@@ -129,8 +129,8 @@ def screenshots() -> Path:
 def click_menu(driver: webdriver.Chrome, menu: str, item: str) -> None:
     """Click a menu of JupyterLab's menu bar, then one of its items, as a learner would."""
     driver.find_element(By.XPATH, f"//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='{menu}']").click()
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(
-        By.XPATH, f"//div[contains(@class, 'lm-Menu-itemLabel') and text()='{item}']")).click()
+    wait_for(driver, lambda d: d.find_element(
+        By.XPATH, f"//div[contains(@class, 'lm-Menu-itemLabel') and text()='{item}']"), f"the menu item {item}", 10).click()
 
 
 def accept_kernel_dialog(driver: webdriver.Chrome) -> bool:
