@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
-PYTEST_TIMEOUT ?= 900
+# Test workers (pytest-xdist): each gets its share of the cores, and so do the kernels it grades.
+TEST_WORKERS ?= 2
 
 .PHONY: course test test-fast test-gpu bench build clean
 
@@ -13,17 +14,20 @@ PYTEST_TIMEOUT ?= 900
 $(BIN)/course: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
 	$(BIN)/course fetch
 	touch $@
 
 course: $(BIN)/course
 	$(BIN)/course run --profile auto
 
-# Unit tests, then every notebook and solution executed by nbval with the smoke profile.
+# The whole suite. Each lesson is executed three times, by its graded-three-ways test (solution,
+# unsolved lesson, one wrong answer), which also proves that every cell of notebooks/ and solutions/
+# runs. Test files are shared out whole among the workers (--dist loadfile). Each test's printed
+# output (among it, how long each execution of a lesson took) goes to runs/test-report.xml.
 test: $(BIN)/course
-	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu" tests notebooks solutions \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=$(PYTEST_TIMEOUT)
+	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu" \
+		-n $(TEST_WORKERS) --dist loadfile --junitxml=runs/test-report.xml -o junit_logging=system-out tests
 
 test-fast: $(BIN)/course
 	$(BIN)/python -m pytest -m "not slow and not gpu" tests

@@ -1,8 +1,14 @@
-"""Shared by the per-lesson test files: grading mode for calling checks, and a lesson graded three ways."""
+"""Shared by the per-lesson test files: grading mode for calling checks, and a lesson graded three ways.
+
+The three gradings are the only executions of a lesson in ``make test``: they also
+prove that every cell of ``solutions/`` and ``notebooks/`` runs, and that a smoke
+execution stays within its time limit.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +21,38 @@ from helpers.course.lessons import lesson
 
 ROOT = require_checkout()
 
+# The cores are shared out among the pytest-xdist workers: each worker grades GRADING_JOBS
+# notebooks at a time, and it and its kernels compute with its share of the cores
+# (OMP_NUM_THREADS, read by torch when it loads and passed on by the grader). More kernels than
+# cores would compete for them and make the timed executions below slow by chance.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_CORES_PER_WORKER = max(1, (os.cpu_count() or 1) // _WORKERS)
+GRADING_JOBS = min(2, _CORES_PER_WORKER)
+if _WORKERS > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(_CORES_PER_WORKER))
+
+SMOKE_LIMIT_S = 90  # the most one smoke execution of a lesson may take on the course's 2-core machine
+
+
+def execution_problems(result: NotebookGrade, code_cells: int) -> list[str]:
+    """What was wrong with one graded execution of a lesson: a cell that did not run, a cell that
+    raised (other than a check's verdict), a run over ``SMOKE_LIMIT_S``."""
+    problems = [] if result.error is None else [result.error]
+    ran = [cell.cell for cell in result.cells]
+    if ran != list(range(1, code_cells + 1)):
+        problems.append(f"{code_cells} code cells, but these ran: {ran}")
+    problems += result.cell_errors
+    if result.seconds >= SMOKE_LIMIT_S:
+        problems.append(f"the smoke execution took {result.seconds:.0f} s, over the {SMOKE_LIMIT_S} s limit: "
+                        "make the lesson's smoke profile smaller in helpers/course/lessons.py")
+    return problems
+
 
 def grade_three_ways(name: str, folder: Path, cell_id: str, old: str, new: str) -> dict[str, NotebookGrade]:
     """Grade the solution, the unsolved lesson, and the solution with ``old`` replaced by ``new`` in one cell.
 
-    Also checks that grading changed none of the three files.
+    Also checks that grading changed none of the three files, that every code cell of each ran
+    (a check cell may only fail by its verdict), and that each execution took under ``SMOKE_LIMIT_S``.
     """
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
     answer = next(cell for cell in solution.cells if cell.id == cell_id)
@@ -30,11 +63,13 @@ def grade_three_ways(name: str, folder: Path, cell_id: str, old: str, new: str) 
     paths = {"solution": ROOT / "solutions" / f"{name}.ipynb", "unsolved": ROOT / "notebooks" / f"{name}.ipynb",
              "one wrong": wrong}
     before = {key: path.read_bytes() for key, path in paths.items()}
-    grades = dict(zip(paths, grade(list(paths.values()), jobs=2)))
+    grades = dict(zip(paths, grade(list(paths.values()), jobs=GRADING_JOBS)))
     assert {key: path.read_bytes() for key, path in paths.items()} == before
     exercises = lesson(name).exercises()
     for key, result in grades.items():
-        assert result.error is None, f"{key}: {result.error}"
+        code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(paths[key], as_version=4).cells)
+        print(f"{name}, {key}: executed in {result.seconds:.1f} s")
+        assert execution_problems(result, code_cells) == [], f"{name}, {key}"
         assert [r.exercise for r in result.results] == exercises
     assert grades["solution"].full_marks, grades["solution"].results
     assert not any(r.passed for r in grades["unsolved"].results), grades["unsolved"].results

@@ -26,7 +26,8 @@ def pyproject():
 
 def test_environment_yml_matches_pyproject_and_makefile():
     project = pyproject()
-    declared = pins(project["dependencies"] + project["optional-dependencies"]["lab"])
+    extras = project["optional-dependencies"]
+    declared = pins(project["dependencies"] + extras["lab"] + extras["test"])
     conda = pins((ROOT / "environment.yml").read_text().splitlines())
     torch = re.search(r"TORCH_VERSION := (\S+)", (ROOT / "Makefile").read_text()).group(1)
     assert conda.pop("torch") == torch

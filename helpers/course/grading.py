@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,13 +66,36 @@ class ExerciseResult:
 
 
 @dataclass
+class CellOutcome:
+    """How one code cell of the graded copy ended.
+
+    ``cell`` counts code cells from 1, as the grader's messages do; ``outcome`` is
+    passed, failed or skipped; ``exception`` is ``"Name: message"`` of the error
+    the cell raised, if any; ``exercise`` names the exercise whose check cell it is;
+    ``seconds`` is how long the cell ran.
+    """
+
+    cell: int
+    outcome: str
+    exception: str | None = None
+    exercise: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
 class NotebookGrade:
-    """The outcomes of one submission; ``error`` says why it could not be graded or run to the end."""
+    """The outcomes of one submission; ``error`` says why it could not be graded or run to the end.
+
+    ``cells`` has one entry per code cell that ran, and ``seconds`` is the wall time
+    of the run (0 when the submission was refused before running).
+    """
 
     notebook: Path
     results: list[ExerciseResult] = field(default_factory=list)
     error: str | None = None
     lesson: str | None = None
+    cells: list[CellOutcome] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def passed(self) -> int:
@@ -82,6 +106,14 @@ class NotebookGrade:
     def total(self) -> int:
         """How many exercises the lesson has."""
         return len(self.results)
+
+    @property
+    def cell_errors(self) -> list[str]:
+        """The code cells that did not run cleanly: every failed cell except a check cell that
+        failed by its own verdict (``ExerciseFailed``), which is a graded answer, not an error."""
+        return [f"code cell {cell.cell}: {cell.exception or cell.outcome}" for cell in self.cells
+                if cell.outcome != "passed"
+                and not (cell.exercise and (cell.exception or "").startswith("ExerciseFailed: "))]
 
     @property
     def full_marks(self) -> bool:
@@ -197,10 +229,15 @@ def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profi
     shipped = nbformat.read(require_checkout() / "solutions" / f"{name}.ipynb", as_version=4)
     restored, check_at = restore(nb, shipped)
     print(f"Grading {submission} as lesson {name} (profile {profile}) ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
     cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile, threads)
+    seconds = time.perf_counter() - started
     results = [_result(exercise, check_at, cells) for exercise in LESSONS[name].exercises()]
     code = [cell.source for cell in restored.cells if cell.cell_type == "code"]
-    return NotebookGrade(submission, results, error or _notebook_error(cells, code), name)
+    exercise_at = {number: exercise for exercise, number in check_at.items()}
+    outcomes = [CellOutcome(number + 1, cell["outcome"], cell["exception"], exercise_at.get(number), cell["seconds"])
+                for number, cell in sorted(cells.items())]
+    return NotebookGrade(submission, results, error or _notebook_error(cells, code), name, outcomes, seconds)
 
 
 def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,

@@ -6,7 +6,7 @@
 - A watchdog notices within a second when the kernel dies, instead of waiting for
   the cell timeout.
 - Each cell's outcome, with the verdicts the checks logged while it ran, is
-  appended as a JSON line to ``$COURSE_GRADE_CELLS``. Cells after a timeout,
+  appended as a JSON line to ``$COURSE_GRADE_CELLS``, with how long it ran. Cells after a timeout,
   which nbval marks as expected to fail, are recorded as they really ended.
 """
 
@@ -105,6 +105,7 @@ def pytest_runtest_makereport(item: pytest.Item,
             "kernel_alive": alive,
             "exit_code": None if alive or kernel is None or not hasattr(kernel, "km") else _exit_code(kernel),
             "verdicts": _verdicts_since(getattr(item, "log_offset", None)),
+            "seconds": round(call.duration, 3),
         }
         with open(log, "a", encoding="utf8") as handle:
             handle.write(json.dumps(entry) + "\n")
