@@ -1,20 +1,19 @@
 # Two commands: `make course` runs the course, `make test` runs the test suite.
-# Both create .venv on first use (pinned versions from pyproject.toml).
+# Both create .venv on first use, with the exact versions of constraints.txt.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TORCH_VERSION := 2.13.0
 # Test workers (pytest-xdist): each gets its share of the cores, and so do the kernels it grades.
 TEST_WORKERS ?= 2
 
-.PHONY: course test test-fast test-gpu bench build clean
+.PHONY: course test test-fast test-gpu test-colab bench build clean
 
-# torch first, pinned, so a CPU machine uses its local CPU wheel instead of
+# torch first, at its pinned version, so a CPU machine uses its local CPU wheel instead of
 # pulling several GB of CUDA packages; then the course; then offline copies.
-$(BIN)/course: pyproject.toml
+$(BIN)/course: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test]"
 	$(BIN)/course fetch
 	touch $@
 
@@ -26,11 +25,16 @@ course: $(BIN)/course
 # runs. Test files are shared out whole among the workers (--dist loadfile). Each test's printed
 # output (among it, how long each execution of a lesson took) goes to runs/test-report.xml.
 test: $(BIN)/course
-	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu" \
+	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu and not colab" \
 		-n $(TEST_WORKERS) --dist loadfile --junitxml=runs/test-report.xml -o junit_logging=system-out tests
 
 test-fast: $(BIN)/course
-	$(BIN)/python -m pytest -m "not slow and not gpu" tests
+	$(BIN)/python -m pytest -m "not slow and not gpu and not colab" tests
+
+# Lessons 00, 01 and 08 in a second environment with Colab's package versions (tests/test_colab.py);
+# what installing the course there replaced, and how the lessons ran, go to runs/test-colab.md.
+test-colab: $(BIN)/course
+	$(BIN)/python -m pytest -v -m colab tests/test_colab.py
 
 # Every lesson with the full profile on a GPU (skipped without one); MODEL=... overrides model_id.
 test-gpu: $(BIN)/course

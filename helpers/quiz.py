@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from helpers.quiz_questions import QUESTIONS, Choice, Question
 
 LETTERS = "abcdefgh"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # the MIME type of a widget in a notebook
 
 
 def problems(question: Question) -> list[str]:
@@ -158,10 +159,10 @@ class Quiz:
             return
         from IPython.display import display
 
-        box = self._widgets()
-        bundle = box._repr_mimebundle_()
-        bundle["text/plain"] = self.text()  # what papermill, nbval and text-only viewers keep
-        display(bundle, raw=True)
+        # The bundle ipywidgets 7 and 8 both display (version 2.0 of the widget view), with the
+        # quiz as text for what cannot show widgets: papermill, nbval, a text-only viewer.
+        view = {"version_major": 2, "version_minor": 0, "model_id": self._widgets().model_id}
+        display({WIDGET_VIEW: view, "text/plain": self.text()}, raw=True)
 
     def _widgets(self):  # -> ipywidgets.VBox
         import ipywidgets as widgets

@@ -7,13 +7,17 @@ execution stays within its time limit.
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.utils import canonicalize_name
 
 from helpers.course.config import GRADE_LOG_ENV, GRADING_ENV, require_checkout
 from helpers.course.grading import NotebookGrade, grade
@@ -30,6 +34,38 @@ _CORES_PER_WORKER = max(1, (os.cpu_count() or 1) // _WORKERS)
 GRADING_JOBS = min(2, _CORES_PER_WORKER)
 if _WORKERS > 1:
     os.environ.setdefault("OMP_NUM_THREADS", str(_CORES_PER_WORKER))
+
+# The course's tooling: what `course` runs and grades with, and no lesson reaches.
+TOOLING_MODULES = {"build", "cli", "grading", "home", "nbval_plugin", "runner"}
+
+
+def imported_modules(source: str) -> set[str]:
+    """The top-level modules a piece of Python source imports (IPython magics left out)."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def course_distributions(tooling: bool = True) -> set[str]:
+    """The distributions (pip's normalised names) of every third-party module that ``helpers/`` and
+    the solutions import; without the tooling's modules when ``tooling`` is False."""
+    modules = set()
+    for path in (ROOT / "helpers").rglob("*.py"):
+        if tooling or not (path.parent.name == "course" and path.stem in TOOLING_MODULES):
+            modules |= imported_modules(path.read_text())
+    for path in (ROOT / "solutions").glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                modules |= imported_modules(cell.source)
+    third_party = modules - set(sys.stdlib_module_names) - {"helpers", "__future__"}
+    distributions = importlib.metadata.packages_distributions()
+    return {canonicalize_name(distributions[module][0]) for module in third_party}
+
 
 SMOKE_LIMIT_S = 90  # the most one smoke execution of a lesson may take on the course's 2-core machine
 

@@ -11,6 +11,7 @@ import pytest
 from nbformat import v4
 
 from helpers.course.build import build_notebook, build_notebooks, clean, exercise_names, sync_problems
+from helpers.course.home import home, stamp
 
 ANSWER_CELL = """\
 ### BEGIN SOLUTION
@@ -48,12 +49,13 @@ def solution_notebook() -> nbformat.NotebookNode:
     """A small solution notebook with two exercises."""
     nb = v4.new_notebook()
     nb.cells = [
-        v4.new_markdown_cell("# Tiny lesson\nCompute the answer."),
+        v4.new_markdown_cell("# Tiny lesson\n\n[![Open In Colab](badge.svg)](old-link)\n\nCompute the answer."),
         v4.new_code_cell(ANSWER_CELL, metadata={"tags": ["solution"]}),
         check_cell("answer", "answer == 42"),
         v4.new_code_cell(HALF_CELL, metadata={"tags": ["solution"]}),
         check_cell("half", "half(8) == 4"),
         v4.new_code_cell("print('done')"),
+        v4.new_code_cell("# the Colab install cell, written by course build", metadata={"tags": ["colab"]}),
     ]
     return nb
 
@@ -63,7 +65,7 @@ def course(tmp_path: Path) -> tuple[Path, Path]:
     """A solutions/ folder with one solution, and an empty notebooks/ folder path."""
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
     solutions.mkdir()
-    nbformat.write(solution_notebook(), solutions / "01_tiny.ipynb")
+    nbformat.write(stamp(solution_notebook(), "01_tiny", home()), solutions / "01_tiny.ipynb")
     return solutions, notebooks
 
 
@@ -217,7 +219,7 @@ def test_sync_reports_a_changed_solution(course: tuple[Path, Path]) -> None:
     solutions, notebooks = course
     build_notebooks(solutions, notebooks)
     nb = nbformat.read(solutions / "01_tiny.ipynb", as_version=4)
-    nb.cells[0].source = "# Tiny lesson, revised"
+    nb.cells[-2].source = "print('revised')"
     nbformat.write(nb, solutions / "01_tiny.ipynb")
     assert [p for p in sync_problems(solutions, notebooks) if "out of sync" in p]
 
@@ -281,3 +283,39 @@ def test_built_notebooks_name_their_lesson(course: tuple[Path, Path]) -> None:
     build_notebooks(solutions, notebooks)
     for path in (solutions / "01_tiny.ipynb", notebooks / "01_tiny.ipynb"):
         assert nbformat.read(path, as_version=4).metadata["course"] == {"lesson": "01_tiny"}
+
+
+def test_build_writes_badge_and_install_cell_from_pyproject(course: tuple[Path, Path]) -> None:
+    solutions, notebooks = course
+    nb = nbformat.read(solutions / "01_tiny.ipynb", as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace(f"blob/{home().tag}/", "blob/main/")
+    nb.cells[-1].source = '%pip install -q "fine-tuning-course @ git+https://github.com/elsewhere/course"'
+    nbformat.write(nb, solutions / "01_tiny.ipynb")
+    assert sync_problems(solutions, notebooks)[0].endswith(
+        "its badge, Colab cell or Colab metadata differ from pyproject.toml: run `course build`.")
+    build_notebooks(solutions, notebooks)
+    for path in (solutions / "01_tiny.ipynb", notebooks / "01_tiny.ipynb"):
+        built = nbformat.read(path, as_version=4)
+        assert home().badge("01_tiny") in built.cells[0].source
+        assert built.cells[-1].source == home().install_cell()
+        assert "accelerator" not in built.metadata  # not a lesson of the course's table
+    assert sync_problems(solutions, notebooks) == []
+
+
+def test_install_cell_is_python_that_installs_the_release() -> None:
+    where = home()
+    cell = where.install_cell()
+    compile(cell, "install cell", "exec")
+    assert f"{where.package} @ git+https://github.com/{where.repository}@v{where.version}" in cell
+    assert where.badge("00_course_tour").endswith(f"/blob/v{where.version}/notebooks/00_course_tour.ipynb)")
+
+
+def test_stamp_opens_training_lessons_on_a_gpu_and_needs_a_badge_and_install_cell() -> None:
+    nb = solution_notebook()
+    assert stamp(nb, "01_supervised_classification", home()).metadata["accelerator"] == "GPU"
+    gpu = stamp(nb, "01_supervised_classification", home())
+    assert "accelerator" not in stamp(gpu, "08_review_quiz", home()).metadata
+    del nb.cells[-1]
+    with pytest.raises(ValueError, match="needs one Markdown cell with the Open In Colab badge and one code cell "
+                                         "tagged 'colab'; it has 1 and 0"):
+        stamp(nb, "01_tiny", home())

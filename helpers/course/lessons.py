@@ -41,6 +41,11 @@ class Lesson:
     book: dict[str, BookFigure] = field(default_factory=dict)
 
     @property
+    def trains(self) -> bool:
+        """True for a lesson that trains models (its profiles set sizes): Colab opens it on a GPU."""
+        return any(self.profiles.values())
+
+    @property
     def checks_module(self) -> str:
         """The module of this lesson's checks: ``helpers.checks.supervised_classification``."""
         return "helpers.checks." + self.name.split("_", 1)[1]

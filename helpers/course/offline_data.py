@@ -168,7 +168,7 @@ class DatasetSpec:
     artifact: Artifact
     description: str
     splits: tuple[str, ...]
-    features: Features
+    features: Features  # the course's schema: written by the conversion, Hub copies cast to it (helpers.data)
     convert: Callable[[Path], dict[str, Columns]]  # archive -> split -> columns
 
 
