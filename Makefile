@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Test workers (pytest-xdist): each gets its share of the cores, and so do the kernels it grades.
 TEST_WORKERS ?= 2
 
-.PHONY: course test test-fast test-gpu test-colab bench build clean
+.PHONY: course test test-fast test-gpu test-colab test-full-shape bench build clean
 
 # torch first, at its pinned version, so a CPU machine uses its local CPU wheel instead of
 # pulling several GB of CUDA packages; then the course; then offline copies.
@@ -25,11 +25,17 @@ course: $(BIN)/course
 # runs. Test files are shared out whole among the workers (--dist loadfile). Each test's printed
 # output (among it, how long each execution of a lesson took) goes to runs/test-report.xml.
 test: $(BIN)/course
-	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu and not colab" \
+	COURSE_PROFILE=smoke $(BIN)/python -m pytest -v --durations=20 -m "not gpu and not colab and not full_shape" \
 		-n $(TEST_WORKERS) --dist loadfile --junitxml=runs/test-report.xml -o junit_logging=system-out tests
 
 test-fast: $(BIN)/course
-	$(BIN)/python -m pytest -m "not slow and not gpu and not colab" tests
+	$(BIN)/python -m pytest -m "not slow and not gpu and not colab and not full_shape" tests
+
+# Lessons 01-07 with the full profile's models, settings and branches, and tiny data
+# (COURSE_TINY=1, tests/test_full_shape.py): what a GPU learner runs, on this CPU in minutes.
+test-full-shape: $(BIN)/course
+	$(BIN)/python -m pytest -v -m full_shape --junitxml=runs/test-full-shape.xml -o junit_logging=system-out \
+		tests/test_full_shape.py
 
 # Lessons 00, 01 and 08 in a second environment with Colab's package versions (tests/test_colab.py);
 # what installing the course there replaced, and how the lessons ran, go to runs/test-colab.md.

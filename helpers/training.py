@@ -21,10 +21,14 @@ Kept:
   dataset's order: use :func:`predict_in_order` to pair predictions with the dataset.
 - ``logging_nan_inf_filter=False``: the default inspects every step's loss, which
   makes a GPU wait for each step; on a CPU it costs nothing either way.
-- On a GPU, 16-bit arithmetic (bf16, or fp16 where the GPU has no bf16), TF32 for
-  what stays in 32 bits (Ampere and later), and padding to a multiple of 8 (see
-  :func:`pad_multiple`), which tensor cores need. These are standard settings; no
-  GPU was available to measure them for this course yet.
+- On a GPU, 16-bit arithmetic, TF32 for what stays in 32 bits, and padding to a
+  multiple of 8 (see :func:`pad_multiple`), which tensor cores need. Which 16 bits
+  depends on the GPU (:func:`gpu_precision`): a T4 (compute capability 7.5, Colab's
+  usual GPU) gets fp16, which its tensor cores compute, and no TF32, which it lacks;
+  an A100 (8.0), an H100 (9.0) or later get bf16 and TF32. torch's
+  ``is_bf16_supported()`` answers True on a T4 too, because it counts bf16 that is
+  only emulated, and slowly. These are standard settings; no GPU was available to
+  measure them for this course yet.
 
 Dropped, measured on the same machine (512 sentences unless said):
 - Larger evaluation batches: 64 ran at the speed of 16 (196 examples/s), 128 was
@@ -54,9 +58,19 @@ def fast_settings(gpu: bool | None = None) -> dict[str, Any]:
         "logging_nan_inf_filter": False,
     }
     if gpu:
-        bf16 = torch.cuda.is_bf16_supported()
-        settings.update(bf16=bf16, fp16=not bf16, tf32=torch.cuda.get_device_capability()[0] >= 8)
+        settings.update(gpu_precision(torch.cuda.get_device_capability()))
     return settings
+
+
+def gpu_precision(capability: tuple[int, int]) -> dict[str, bool]:
+    """``bf16``, ``fp16`` and ``tf32`` for a GPU of this compute capability.
+
+    Ampere (8.0) and later compute bf16 and TF32 in hardware: bf16 and TF32. Older
+    GPUs such as the T4 (7.5) compute fp16 in their tensor cores but bf16 only by
+    emulation, and have no TF32: fp16, no TF32.
+    """
+    native = capability[0] >= 8
+    return {"bf16": native, "fp16": not native, "tf32": native}
 
 
 def pad_multiple(gpu: bool | None = None) -> int | None:
@@ -121,3 +135,75 @@ def token_classification_trainer(model_path: str, label_names: list[str], train_
     collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_multiple())
     return Trainer(model=model, args=args, train_dataset=train_dataset, processing_class=tokenizer,
                    data_collator=collator)
+
+
+SETTINGS_FILE = "course-settings.json"  # beside the checkpoints: the settings they were trained with
+
+
+def checkpoint_settings() -> dict[str, Any]:
+    """``TrainingArguments`` keyword arguments that save one checkpoint per epoch, keeping the last."""
+    return {"save_strategy": "epoch", "save_total_limit": 1}
+
+
+def train_resuming(trainer: Any, settings: Any) -> Any:
+    """``trainer.train()``, resumed from the last checkpoint in its ``output_dir`` if one was saved
+    with the same ``settings`` (what ``helpers.setup`` returned); says which, and how many steps it skips.
+
+    Checkpoints made with other settings are deleted first (they would not fit this run), and
+    training starts over. Use with :func:`checkpoint_settings` in the arguments. Returns what
+    ``trainer.train`` returns.
+    """
+    import json
+    import shutil
+    from pathlib import Path
+
+    from transformers.trainer_callback import TrainerState
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(trainer.args.output_dir)
+    wanted = json.dumps(vars(settings), sort_keys=True, default=str)
+    saved = folder / SETTINGS_FILE
+    last = get_last_checkpoint(folder) if folder.is_dir() else None
+    if last is not None and (not saved.exists() or saved.read_text() != wanted):
+        print(f"The checkpoints in {folder} were made with other settings: training starts over.")
+        for old in folder.glob("checkpoint-*"):
+            shutil.rmtree(old)
+        last = None
+    folder.mkdir(parents=True, exist_ok=True)
+    saved.write_text(wanted)
+    if last is None:
+        return trainer.train()
+    state = TrainerState.load_from_json(str(Path(last) / "trainer_state.json"))
+    print(f"Resuming from {last}: {state.global_step} of {state.max_steps} training steps are done "
+          "and skipped (delete that folder to train from the start).")
+    return trainer.train(resume_from_checkpoint=last)
+
+
+class FinishedTrainings(dict):
+    """Results of a lesson's finished trainings (key -> tuple of numbers), kept in the run folder.
+
+    Each result is written to ``<output_dir>/<name>.json`` as soon as it is set, so that a
+    lesson stopped halfway (a Colab session that ended) reads back what it finished when it
+    runs again with the same ``settings``, and says so; with other settings it starts empty.
+    """
+
+    def __init__(self, settings: Any, name: str) -> None:
+        import json
+        from pathlib import Path
+
+        super().__init__()
+        self.path = Path(settings.output_dir) / f"{name}.json"
+        self.settings = json.dumps(vars(settings), sort_keys=True, default=str)
+        saved = json.loads(self.path.read_text()) if self.path.exists() else {}
+        if saved.get("settings") == self.settings:
+            super().update({json.loads(key): tuple(value) for key, value in saved["results"].items()})
+            print(f"Read {len(self)} training(s) finished earlier with these settings from {self.path}: "
+                  f"{', '.join(map(str, self))} (delete that file to train them again).")
+
+    def __setitem__(self, key: Any, value: tuple) -> None:
+        import json
+
+        super().__setitem__(key, tuple(value))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        results = {json.dumps(k): list(v) for k, v in self.items()}
+        self.path.write_text(json.dumps({"settings": self.settings, "results": results}, indent=1))

@@ -70,17 +70,17 @@ def course_distributions(tooling: bool = True) -> set[str]:
 SMOKE_LIMIT_S = 90  # the most one smoke execution of a lesson may take on the course's 2-core machine
 
 
-def execution_problems(result: NotebookGrade, code_cells: int) -> list[str]:
+def execution_problems(result: NotebookGrade, code_cells: int, limit_s: float = SMOKE_LIMIT_S) -> list[str]:
     """What was wrong with one graded execution of a lesson: a cell that did not run, a cell that
-    raised (other than a check's verdict), a run over ``SMOKE_LIMIT_S``."""
+    raised (other than a check's verdict), a run over ``limit_s`` (a smoke execution's limit)."""
     problems = [] if result.error is None else [result.error]
     ran = [cell.cell for cell in result.cells]
     if ran != list(range(1, code_cells + 1)):
         problems.append(f"{code_cells} code cells, but these ran: {ran}")
     problems += result.cell_errors
-    if result.seconds >= SMOKE_LIMIT_S:
-        problems.append(f"the smoke execution took {result.seconds:.0f} s, over the {SMOKE_LIMIT_S} s limit: "
-                        "make the lesson's smoke profile smaller in helpers/course/lessons.py")
+    if result.seconds >= limit_s:
+        problems.append(f"the execution took {result.seconds:.0f} s, over the {limit_s} s limit: "
+                        "make the lesson's profile smaller in helpers/course/lessons.py")
     return problems
 
 

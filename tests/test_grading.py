@@ -354,7 +354,7 @@ def test_execution_problems_name_a_skipped_cell_an_error_and_a_slow_run() -> Non
                                                    CellOutcome(2, "failed", "TypeError: bad", "x")], seconds=95.2)
     assert execution_problems(broken, code_cells=2) == [
         "code cell 1: KeyError: 'text'", "code cell 2: TypeError: bad",
-        f"the smoke execution took 95 s, over the {SMOKE_LIMIT_S} s limit: make the lesson's smoke profile "
+        f"the execution took 95 s, over the {SMOKE_LIMIT_S} s limit: make the lesson's profile "
         "smaller in helpers/course/lessons.py"]
 
 

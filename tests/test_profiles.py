@@ -50,3 +50,19 @@ def test_unknown_parameter_and_notebook_are_rejected():
         profiles.resolve("01_supervised_classification", profile="smoke", epochs=3)
     with pytest.raises(ValueError, match="No lesson"):
         profiles.resolve("99_missing", profile="smoke")
+
+
+def test_tiny_keeps_the_full_shape_with_a_few_batches_of_data(monkeypatch, capsys):
+    monkeypatch.setenv(profiles.TINY_ENV, "1")
+    setfit = profiles.resolve("03_few_shot_setfit", profile="full")
+    full = LESSONS["03_few_shot_setfit"].profiles["full"]
+    assert setfit.model_id == full["model_id"] and setfit.curve_sizes == full["curve_sizes"] == [4, 8, 16, 32, 64]
+    assert (setfit.num_iterations, setfit.num_epochs, setfit.max_eval_samples) == (1, 1, 32)
+    sweep = profiles.resolve("02_freezing_layers", profile="full", max_eval_samples=100)
+    assert (sweep.max_train_samples, sweep.max_eval_samples, sweep.sweep_points) == (32, 100, None)
+    assert sweep.output_dir.endswith("/runs/02_freezing_layers-full-tiny")
+    assert "(tiny)" in capsys.readouterr().out
+    smoke = profiles.resolve("01_supervised_classification", profile="smoke")
+    assert smoke.max_train_samples == 32  # a cap: never more than the profile asks
+    monkeypatch.setenv(profiles.TINY_ENV, "0")
+    assert profiles.resolve("01_supervised_classification", profile="smoke").max_train_samples == 256

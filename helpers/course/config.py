@@ -5,6 +5,7 @@
 | ``COURSE_PROFILE`` | what ``profile="auto"`` means (``smoke``, ``cpu`` or ``full``) |
 | ``COURSE_CACHE`` | the download and dataset cache (default: ``.cache/`` in the checkout) |
 | ``COURSE_RUNS`` | where lessons write their outputs (default: ``runs/`` in the checkout) |
+| ``COURSE_TINY`` | ``1``: the profile's models, settings and branches, with tiny data (``make test-full-shape``) |
 | ``COURSE_RECORD`` | set by ``course run``: the file a lesson's :func:`record` writes |
 | ``COURSE_GRADING`` | set by ``course grade``: a failed check raises instead of printing |
 | ``COURSE_GRADE_LOG`` | set by ``course grade``: the file each check appends its result to |
@@ -19,6 +20,7 @@ from pathlib import Path
 PROFILE_ENV = "COURSE_PROFILE"
 CACHE_ENV = "COURSE_CACHE"
 RUNS_ENV = "COURSE_RUNS"
+TINY_ENV = "COURSE_TINY"
 RECORD_ENV = "COURSE_RECORD"
 GRADING_ENV = "COURSE_GRADING"
 GRADE_LOG_ENV = "COURSE_GRADE_LOG"

@@ -4,6 +4,11 @@
 without GPU (minutes, meaningful scores), ``full`` is the book's setup on a GPU.
 ``auto`` means ``$COURSE_PROFILE`` if set, else ``full`` with a GPU and ``cpu``
 without. A parameter left at ``None`` takes the profile's value; any other value wins.
+
+With ``COURSE_TINY=1`` (``make test-full-shape``) a profile keeps its models, settings
+and branches, but its data is cut to a few batches (:data:`TINY_CAPS`): the lesson runs
+every line the profile reaches, in minutes on a CPU, with scores that mean nothing.
+The shape stays: a sweep keeps its points and a learning curve its sizes.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-from helpers.course.config import PROFILE_ENV, runs_dir
+from helpers.course.config import PROFILE_ENV, TINY_ENV, runs_dir
 from helpers.course.lessons import PROFILES, lesson
 from helpers.course.runlog import note
 from helpers.environment import has_gpu
@@ -25,6 +30,15 @@ def pick_profile(profile: str) -> str:
     if profile not in PROFILES:
         raise ValueError(f"Unknown profile {profile!r}: use one of {', '.join(PROFILES)} or 'auto'.")
     return profile
+
+
+# What COURSE_TINY=1 caps: the samples that set the number of steps, and SetFit's pairs and epochs.
+TINY_CAPS = {"max_train_samples": 32, "max_eval_samples": 32, "num_iterations": 1, "num_epochs": 1}
+
+
+def tiny() -> bool:
+    """True when ``COURSE_TINY=1``: the profile's shape with tiny data."""
+    return os.environ.get(TINY_ENV, "") == "1"
 
 
 def resolve(name: str, profile: str = "auto", seed: int = 42,
@@ -45,8 +59,13 @@ def resolve(name: str, profile: str = "auto", seed: int = 42,
         given = knobs.get(key)
         settings[key] = default if given is None else given
         origin[key] = "profile" if given is None else "parameter"
-    note("profile", chosen)
-    settings["output_dir"] = output_dir or str(runs_dir() / f"{name}-{chosen}")
+    if tiny():
+        for key, cap in TINY_CAPS.items():
+            if key in settings and knobs.get(key) is None:
+                settings[key] = cap if settings[key] is None else min(settings[key], cap)
+                origin[key] = "tiny"
+    note("profile", f"{chosen} (tiny)" if tiny() else chosen)
+    settings["output_dir"] = output_dir or str(runs_dir() / f"{name}-{chosen}{'-tiny' if tiny() else ''}")
     origin["output_dir"] = "profile" if output_dir is None else "parameter"
     width = max(map(len, settings))
     print(f"Settings for {name}:")
