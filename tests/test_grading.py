@@ -143,7 +143,7 @@ CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str 
                      "the kernel died with exit code 1 in code cell 7 ('import os')"),
     "infinite loop": (TOUR, submission("notebooks", replace={ANSWER: "while True:\n    pass"}),
                       (0, 1), [UNDEFINED],
-                      "code cell 7 ('while True:'): Timeout of 10 seconds exceeded executing cell"),
+                      "code cell 7 ('while True:'): Timeout of 20 seconds exceeded executing cell"),
     "renamed file, lesson from its metadata": ("my homework.ipynb",
                                                submission("notebooks", replace={ANSWER: SOLVED_ANSWER}),
                                                (1, 1), [SOLVED], None),
@@ -178,7 +178,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, NotebookGrade]
             nbformat.write(content, path)
         paths[name] = path
     before = {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()}
-    grades = grade(list(paths.values()), cell_timeout=10, notebook_timeout=300, jobs=GRADING_JOBS)
+    grades = grade(list(paths.values()), cell_timeout=20, notebook_timeout=300, jobs=GRADING_JOBS)
     assert {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()} == before
     assert git_status() == status, "grading changed the checkout"
     return dict(zip(CASES, grades))
@@ -205,7 +205,7 @@ def test_suite_kinds_and_lessons(graded: dict) -> None:
 
 @pytest.mark.slow
 def test_a_dead_kernel_is_reported_within_seconds(graded: dict) -> None:
-    """The cell whose kernel died ends within seconds, not after its 10 s cell limit."""
+    """The cell whose kernel died ends within seconds, not after its 20 s cell limit."""
     result = graded["kernel exits"]
     died = next(cell for cell in result.cells if cell.cell == 7)
     assert died.outcome == "failed" and died.seconds < 5, died
@@ -341,6 +341,20 @@ def test_write_report_json_and_csv(tmp_path: Path) -> None:
         ("a.ipynb", "double", "True"), ("a.ipynb", "half_of_it", "False"), ("b.ipynb", "x", "False"),
         ("c.ipynb", "", "False")]
     assert rows[1]["message"] == "half(8) should\nbe 4"
+
+
+def test_csv_report_shows_formulas_as_text(tmp_path: Path) -> None:
+    hostile = [NotebookGrade(Path("=cmd.ipynb"), [ExerciseResult("x", False, '=HYPERLINK("http://evil","0/1")'),
+                                                  ExerciseResult("y", False, "@SUM(A1)"),
+                                                  ExerciseResult("z", True, "-1 is fine? ok")])]
+    write_report(hostile, tmp_path / "r.csv")
+    with (tmp_path / "r.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["notebook"], row["message"]) for row in rows] == [
+        ("'=cmd.ipynb", "'=HYPERLINK(\"http://evil\",\"0/1\")"), ("'=cmd.ipynb", "'@SUM(A1)"),
+        ("'=cmd.ipynb", "'-1 is fine? ok")]
+    write_report(hostile, tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text())[0]["message"].startswith("=HYPERLINK(")  # JSON: as is
 
 
 def test_execution_problems_name_a_skipped_cell_an_error_and_a_slow_run() -> None:

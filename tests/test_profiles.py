@@ -1,6 +1,7 @@
 import pytest
 
 from helpers.course import profiles
+from helpers.course.config import GRADING_ENV
 from helpers.course.lessons import LESSONS
 
 
@@ -66,3 +67,12 @@ def test_tiny_keeps_the_full_shape_with_a_few_batches_of_data(monkeypatch, capsy
     assert smoke.max_train_samples == 32  # a cap: never more than the profile asks
     monkeypatch.setenv(profiles.TINY_ENV, "0")
     assert profiles.resolve("01_supervised_classification", profile="smoke").max_train_samples == 256
+
+
+def test_grading_uses_the_graders_profile_whatever_the_notebook_asks(monkeypatch, capsys):
+    monkeypatch.setenv(profiles.PROFILE_ENV, "smoke")
+    monkeypatch.setenv(GRADING_ENV, "1")
+    assert profiles.resolve("01_supervised_classification", profile="full").profile == "smoke"
+    assert "Grading runs profile 'smoke': the notebook's profile='full' is not used." in capsys.readouterr().out
+    monkeypatch.setenv(GRADING_ENV, "")
+    assert profiles.resolve("01_supervised_classification", profile="full").profile == "full"

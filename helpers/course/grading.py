@@ -189,10 +189,17 @@ def format_table(grades: list[NotebookGrade]) -> str:
     return "\n\n".join(blocks)
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: a string starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return (what spreadsheets read as a formula) gets a leading ``'``."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
 def write_report(grades: list[NotebookGrade], path: Path) -> None:
     """Write one row per exercise (with its notebook) to a ``.json`` or ``.csv`` file.
 
-    A submission that could not be graded at all gets one row with an empty exercise.
+    A submission that could not be graded at all gets one row with an empty exercise. In the
+    CSV, text that a spreadsheet would run as a formula is made plain (:func:`spreadsheet_safe`).
     """
     rows = [{"notebook": str(notebook.notebook), "exercise": result.exercise, "passed": result.passed,
              "message": result.message, "notebook_error": notebook.error or ""}
@@ -205,7 +212,7 @@ def write_report(grades: list[NotebookGrade], path: Path) -> None:
         with path.open("w", newline="", encoding="utf8") as handle:
             writer = csv.DictWriter(handle, fieldnames=REPORT_FIELDS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
     else:
         raise ValueError(f"Cannot write a report to {path}: use a .json or .csv file name.")
 

@@ -17,6 +17,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
+from helpers.checks.core import grading_mode
 from helpers.course.config import PROFILE_ENV, TINY_ENV, runs_dir
 from helpers.course.lessons import PROFILES, lesson
 from helpers.course.runlog import note
@@ -24,7 +25,13 @@ from helpers.environment import has_gpu
 
 
 def pick_profile(profile: str) -> str:
-    """Turn ``auto`` into a concrete profile; reject unknown names."""
+    """Turn ``auto`` into a concrete profile; reject unknown names. Under ``course grade`` the
+    grader's profile (``$COURSE_PROFILE``) is used, whatever the notebook asks."""
+    if grading_mode():
+        graded = os.environ.get(PROFILE_ENV) or "smoke"
+        if profile not in ("auto", graded):
+            print(f"Grading runs profile {graded!r}: the notebook's profile={profile!r} is not used.")
+        profile = graded
     if profile == "auto":
         profile = os.environ.get(PROFILE_ENV) or ("full" if has_gpu() else "cpu")
     if profile not in PROFILES:
