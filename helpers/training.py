@@ -140,6 +140,13 @@ def token_classification_trainer(model_path: str, label_names: list[str], train_
 SETTINGS_FILE = "course-settings.json"  # beside the checkpoints: the settings they were trained with
 
 
+def _settings_text(settings: Any) -> str:
+    """``settings`` (what ``helpers.setup`` returned) as JSON text, to tell whether a saved run had the same."""
+    import json
+
+    return json.dumps(vars(settings), sort_keys=True, default=str)
+
+
 def checkpoint_settings() -> dict[str, Any]:
     """``TrainingArguments`` keyword arguments that save one checkpoint per epoch, keeping the last."""
     return {"save_strategy": "epoch", "save_total_limit": 1}
@@ -153,7 +160,6 @@ def train_resuming(trainer: Any, settings: Any) -> Any:
     training starts over. Use with :func:`checkpoint_settings` in the arguments. Returns what
     ``trainer.train`` returns.
     """
-    import json
     import shutil
     from pathlib import Path
 
@@ -161,7 +167,7 @@ def train_resuming(trainer: Any, settings: Any) -> Any:
     from transformers.trainer_utils import get_last_checkpoint
 
     folder = Path(trainer.args.output_dir)
-    wanted = json.dumps(vars(settings), sort_keys=True, default=str)
+    wanted = _settings_text(settings)
     saved = folder / SETTINGS_FILE
     last = get_last_checkpoint(folder) if folder.is_dir() else None
     if last is not None and (not saved.exists() or saved.read_text() != wanted):
@@ -193,7 +199,7 @@ class FinishedTrainings(dict):
 
         super().__init__()
         self.path = Path(settings.output_dir) / f"{name}.json"
-        self.settings = json.dumps(vars(settings), sort_keys=True, default=str)
+        self.settings = _settings_text(settings)
         saved = json.loads(self.path.read_text()) if self.path.exists() else {}
         if saved.get("settings") == self.settings:
             super().update({json.loads(key): tuple(value) for key, value in saved["results"].items()})

@@ -66,13 +66,14 @@ def resolve(name: str, profile: str = "auto", seed: int = 42,
         given = knobs.get(key)
         settings[key] = default if given is None else given
         origin[key] = "profile" if given is None else "parameter"
-    if tiny():
+    shrink = tiny()
+    if shrink:
         for key, cap in TINY_CAPS.items():
             if key in settings and knobs.get(key) is None:
                 settings[key] = cap if settings[key] is None else min(settings[key], cap)
                 origin[key] = "tiny"
-    note("profile", f"{chosen} (tiny)" if tiny() else chosen)
-    settings["output_dir"] = output_dir or str(runs_dir() / f"{name}-{chosen}{'-tiny' if tiny() else ''}")
+    note("profile", f"{chosen} (tiny)" if shrink else chosen)
+    settings["output_dir"] = output_dir or str(runs_dir() / f"{name}-{chosen}{'-tiny' if shrink else ''}")
     origin["output_dir"] = "profile" if output_dir is None else "parameter"
     width = max(map(len, settings))
     print(f"Settings for {name}:")
