@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -19,7 +18,8 @@ import nbformat
 import pytest
 from packaging.utils import canonicalize_name
 
-from helpers.course.config import GRADE_LOG_ENV, GRADING_ENV, require_checkout
+from helpers.checks.core import VERDICT_MIME
+from helpers.course.config import GRADING_ENV, require_checkout
 from helpers.course.grading import NotebookGrade, grade
 from helpers.course.lessons import lesson
 
@@ -119,9 +119,11 @@ def graded_three_ways(tmp_path: Path) -> Callable[[str, str, str, str], dict[str
 
 
 @pytest.fixture
-def grading(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[], list[dict]]:
-    """Grading mode with a grade log, for calling checks directly; returns a function that reads the log."""
-    log = tmp_path / "grades.jsonl"
+def grading(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[dict]]:
+    """Grading mode, for calling checks directly; returns a function that lists the verdicts they published."""
+    import IPython.display
+
+    published: list[dict] = []
     monkeypatch.setenv(GRADING_ENV, "1")
-    monkeypatch.setenv(GRADE_LOG_ENV, str(log))
-    return lambda: [json.loads(line) for line in log.read_text().splitlines()]
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw: published.append(data[VERDICT_MIME]))
+    return lambda: list(published)

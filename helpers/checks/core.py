@@ -4,23 +4,24 @@ A check is a function decorated with :func:`exercise`. Its name is the name of t
 exercise (the ``exercise:<name>`` tag of its check cell) and it returns
 ``(passed, message)``; the decorator reports the verdict. Outside grading a
 failure only prints, so a learner can run the whole lesson. Under ``course grade``
-(``COURSE_GRADING=1``) a failure raises :class:`ExerciseFailed`, which fails the
-check cell, and every verdict is appended as a JSON line to ``$COURSE_GRADE_LOG``.
+(``COURSE_GRADING=1``) every verdict is also published as a display message of type
+:data:`VERDICT_MIME`, which the grader reads from the check cell's own output, and a
+failure raises :class:`ExerciseFailed`, which fails the check cell.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from helpers.course.config import GRADE_LOG_ENV, GRADING_ENV
+from helpers.course.config import GRADING_ENV
 
 Verdict = tuple[bool, str]
+VERDICT_MIME = "application/vnd.fine-tuning-course.verdict+json"
 
 
 class ExerciseFailed(AssertionError):
@@ -33,13 +34,16 @@ def grading_mode() -> bool:
 
 
 def report(exercise: str, passed: bool, message: str) -> None:
-    """Print and log the verdict on one exercise; raise in grading mode if it failed."""
-    print(("PASS " if passed else "NOT YET ") + f"[{exercise}] {message}")
-    log = os.environ.get(GRADE_LOG_ENV)
-    if log:
-        with open(log, "a", encoding="utf8") as handle:
-            handle.write(json.dumps({"exercise": exercise, "passed": passed, "message": message}) + "\n")
-    if not passed and grading_mode():
+    """Show the verdict on one exercise; in grading mode publish it for the grader, and raise if it failed."""
+    line = ("PASS " if passed else "NOT YET ") + f"[{exercise}] {message}"
+    if not grading_mode():
+        print(line)
+        return
+    from IPython.display import display
+
+    display({"text/plain": line, VERDICT_MIME: {"exercise": exercise, "passed": passed, "message": message}},
+            raw=True)
+    if not passed:
         raise ExerciseFailed(f"[{exercise}] {message}")
 
 

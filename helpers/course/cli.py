@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from helpers.course.config import require_checkout
+from helpers.course.sandbox import Limits
 
 
 def all_notebooks() -> list[Path]:
@@ -50,6 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--json", type=Path, help="also write the table as JSON")
     grade.add_argument("--csv", type=Path, help="also write the table as CSV")
+    sealed = grade.add_argument_group("sandbox", "each kernel runs in a bubblewrap sandbox with these limits")
+    defaults = Limits()
+    sealed.add_argument("--memory", type=int, default=defaults.memory_mib, metavar="MIB",
+                        help=f"memory of each kernel process (default {defaults.memory_mib})")
+    sealed.add_argument("--processes", type=int, default=defaults.processes,
+                        help=f"processes and threads (default {defaults.processes}; not enforced for root)")
+    sealed.add_argument("--file-size", type=int, default=defaults.file_mib, metavar="MIB",
+                        help=f"largest file it may write (default {defaults.file_mib})")
+    sealed.add_argument("--disk", type=int, default=defaults.disk_mib, metavar="MIB",
+                        help=f"all the files it may write (default {defaults.disk_mib})")
+    sealed.add_argument("--no-sandbox", action="store_true",
+                        help="run kernels without a sandbox, on a machine without bubblewrap: a submission "
+                             "can then change the course and other submissions' grades")
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
@@ -78,8 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "grade":
         from helpers.course.grading import format_table, grade as grade_notebooks, write_report
 
-        grades = grade_notebooks(args.submissions, cell_timeout=args.timeout,
-                                 notebook_timeout=args.notebook_timeout, jobs=args.jobs)
+        limits = None if args.no_sandbox else Limits(args.memory, args.processes, args.file_size, args.disk)
+        try:
+            grades = grade_notebooks(args.submissions, cell_timeout=args.timeout,
+                                     notebook_timeout=args.notebook_timeout, jobs=args.jobs, limits=limits)
+        except (RuntimeError, ValueError, FileNotFoundError) as error:
+            print(f"course grade: {error}", file=sys.stderr)
+            return 2
         print(format_table(grades))
         for path in (args.json, args.csv):
             if path:

@@ -8,8 +8,7 @@
 | ``COURSE_TINY`` | ``1``: the profile's models, settings and branches, with tiny data (``make test-full-shape``) |
 | ``COURSE_RECORD`` | set by ``course run``: the file a lesson's :func:`record` writes |
 | ``COURSE_GRADING`` | set by ``course grade``: a failed check raises instead of printing |
-| ``COURSE_GRADE_LOG`` | set by ``course grade``: the file each check appends its result to |
-| ``COURSE_GRADE_CELLS`` | set by ``course grade``: the file its nbval plugin writes cell outcomes to |
+| ``COURSE_SANDBOX_KERNEL`` | set by ``course grade`` for its pytest process (never the kernel): the sandboxed kernel's command |
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ RUNS_ENV = "COURSE_RUNS"
 TINY_ENV = "COURSE_TINY"
 RECORD_ENV = "COURSE_RECORD"
 GRADING_ENV = "COURSE_GRADING"
-GRADE_LOG_ENV = "COURSE_GRADE_LOG"
-GRADE_CELLS_ENV = "COURSE_GRADE_CELLS"
+SANDBOX_ENV = "COURSE_SANDBOX_KERNEL"
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 

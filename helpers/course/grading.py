@@ -10,16 +10,21 @@ For each submission the grader
 3. puts every check cell, and the parameters cell, back as the course ships them
    in ``solutions/``, whatever the submission holds there;
 4. runs the restored copy with nbval, in grading mode, with the ``smoke`` profile,
-   in a temporary folder of its own (the kernel's working directory; lesson
-   outputs go there too), under a per-cell and a whole-notebook time limit;
-5. scores an exercise from its check cell alone: the cell must pass and the
-   course's check must have reported a pass while that cell ran. Before each check
-   cell the nbval plugin (:mod:`helpers.course.nbval_plugin`) makes the kernel
-   load the checks afresh, so learner code that replaced a check has no effect.
+   under a per-cell and a whole-notebook time limit. nbval runs here; the kernel runs
+   in a sandbox of its own (:mod:`helpers.course.sandbox`: the course read-only, a
+   throwaway home and temp folder, no network, limits, and nothing it starts outlives
+   it), so one submission can change neither the course nor another submission;
+5. scores an exercise from its check cell alone: the cell must pass and the verdict
+   the course's check published in that cell's own output must be a pass. Before each
+   check cell the nbval plugin (:mod:`helpers.course.nbval_plugin`) makes the kernel
+   load the checks afresh and puts IPython's hooks back, so learner code that
+   replaced a check or a hook has no effect; the grader's record of each cell stays
+   in the grader's process, out of the kernel's reach.
 
 The submission file itself is only read. Learner code runs in the same kernel as
-the checks, so code written to defeat them (patching Python's import system,
-builtins or the libraries a check calls) can; the README says so.
+the checks, so code written to defeat them in its own kernel (patching Python's
+import system, builtins or the libraries a check calls) can forge its own grade;
+the README says so. Nothing it does reaches another submission.
 """
 
 from __future__ import annotations
@@ -41,19 +46,16 @@ import nbformat
 from nbformat import NotebookNode
 
 from helpers.course.build import EXERCISE_TAG_PREFIX, PARAMETERS_TAG, cell_tags, clean, exercise_tags, lesson_of
-from helpers.course.config import (
-    GRADE_CELLS_ENV,
-    GRADE_LOG_ENV,
-    GRADING_ENV,
-    PROFILE_ENV,
-    RUNS_ENV,
-    require_checkout,
-)
+from helpers.course import sandbox
+from helpers.course.config import CACHE_ENV, GRADING_ENV, PROFILE_ENV, RUNS_ENV, SANDBOX_ENV, cache_dir, require_checkout
 from helpers.course.lessons import LESSONS
+from helpers.course.sandbox import Limits
 
 REPORT_FIELDS = ("notebook", "exercise", "passed", "message", "notebook_error")
 CHECK_CELL_MISSING = "check cell missing"
 NOT_RUN = "not run"
+MANY_VERDICTS = ("the check cell published more than one verdict, where its check publishes one: "
+                 "other code in the kernel published the others")
 
 
 @dataclass
@@ -122,10 +124,12 @@ class NotebookGrade:
 
 
 def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 1800,
-          profile: str = "smoke", jobs: int = 1) -> list[NotebookGrade]:
+          profile: str = "smoke", jobs: int = 1, limits: Limits | None = Limits()) -> list[NotebookGrade]:
     """Grade each submitted notebook, ``jobs`` at a time; the files are only read.
 
     ``cell_timeout`` limits each cell, ``notebook_timeout`` the whole notebook (seconds).
+    Each kernel runs in a sandbox with ``limits``; ``limits=None`` grades without one
+    (``course grade --no-sandbox``), trusting every submission.
     With several jobs, each kernel gets its share of the CPU cores as compute threads
     (``OMP_NUM_THREADS``, unless already set): two kernels with a thread per core each
     would compete for the same cores.
@@ -135,10 +139,12 @@ def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 18
         raise FileNotFoundError(f"No such notebook(s): {', '.join(missing)}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each grade runs in its own process
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        return list(pool.map(lambda path: _grade_one(Path(path), cell_timeout, notebook_timeout, profile, threads),
-                             paths))
+    if limits is not None and sandbox.unavailable():
+        raise RuntimeError(f"Cannot sandbox the graded kernels: {sandbox.unavailable()}.")
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each grade runs in its own processes
+        return list(pool.map(lambda path: _grade_safely(Path(path), cell_timeout, notebook_timeout, profile,
+                                                        threads, limits), paths))
 
 
 def identify(nb: NotebookNode, path: Path) -> str | None:
@@ -217,8 +223,16 @@ def write_report(grades: list[NotebookGrade], path: Path) -> None:
         raise ValueError(f"Cannot write a report to {path}: use a .json or .csv file name.")
 
 
+def _grade_safely(submission: Path, *settings: Any) -> NotebookGrade:
+    """:func:`_grade_one`, with anything that goes wrong in it made that submission's error, never the batch's."""
+    try:
+        return _grade_one(submission, *settings)
+    except Exception as error:  # noqa: BLE001  (one submission must not stop the others)
+        return NotebookGrade(submission, error=f"the grader could not grade it: {type(error).__name__}: {error}")
+
+
 def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profile: str,
-               threads: int) -> NotebookGrade:
+               threads: int, limits: Limits | None) -> NotebookGrade:
     """Recognise, restore, run and score one submission."""
     try:
         nb = nbformat.read(submission, as_version=4)
@@ -235,9 +249,10 @@ def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profi
             "notebook, e.g. 01_supervised_classification.ipynb."))
     shipped = nbformat.read(require_checkout() / "solutions" / f"{name}.ipynb", as_version=4)
     restored, check_at = restore(nb, shipped)
-    print(f"Grading {submission} as lesson {name} (profile {profile}) ...", file=sys.stderr, flush=True)
+    where = "in a sandbox" if limits else "without a sandbox"
+    print(f"Grading {submission} as lesson {name} (profile {profile}, {where}) ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile, threads)
+    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile, threads, limits)
     seconds = time.perf_counter() - started
     results = [_result(exercise, check_at, cells) for exercise in LESSONS[name].exercises()]
     code = [cell.source for cell in restored.cells if cell.cell_type == "code"]
@@ -247,26 +262,34 @@ def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profi
     return NotebookGrade(submission, results, error or _notebook_error(cells, code), name, outcomes, seconds)
 
 
-def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,
-         profile: str, threads: int) -> tuple[dict[int, dict[str, Any]], str | None]:
-    """Execute ``nb`` with nbval in a temporary folder; the cells' outcomes, and an error if the run broke."""
+def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int, profile: str,
+         threads: int, limits: Limits | None) -> tuple[dict[int, dict[str, Any]], str | None]:
+    """Execute ``nb`` with nbval, its kernel sandboxed unless ``limits`` is None; the cells' outcomes,
+    and an error if the run broke. Every file of the run is in a temporary folder, removed after it."""
     root = require_checkout()
     with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
-        lesson_dir, grader_dir = Path(folder) / "lesson", Path(folder) / "grader"
-        lesson_dir.mkdir()
-        grader_dir.mkdir()
+        lesson_dir, grader_dir, sockets = (Path(folder) / part for part in ("lesson", "grader", "kernel"))
+        for part in (lesson_dir, grader_dir, sockets):
+            part.mkdir()
         copy = lesson_dir / f"{name}.ipynb"  # nbval starts the kernel in this folder
         nbformat.write(nb, copy)
         (grader_dir / "pytest.ini").write_text("[pytest]\n")
         cells_log = grader_dir / "cells.jsonl"
-        env = {**os.environ, GRADING_ENV: "1", PROFILE_ENV: profile,
-               GRADE_LOG_ENV: str(grader_dir / "grade_log.jsonl"), GRADE_CELLS_ENV: str(cells_log),
-               RUNS_ENV: str(lesson_dir / "runs"),
-               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads)),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+        kernel_env = {GRADING_ENV: "1", PROFILE_ENV: profile,
+                      "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads)),
+                      "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+        if limits is None:
+            env = {**os.environ, **kernel_env, RUNS_ENV: str(lesson_dir / "runs")}
+        else:
+            kernel_env |= {RUNS_ENV: str(sandbox.WORK / "runs"), CACHE_ENV: str(cache_dir()),
+                           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+            argv = sandbox.kernel_argv(sockets, limits, kernel_env)
+            env = {**os.environ, "PYTHONPATH": kernel_env["PYTHONPATH"],
+                   SANDBOX_ENV: json.dumps({"argv": argv, "sockets": str(sockets)})}
         command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
                    f"--nbval-cell-timeout={cell_timeout}", "-p", "no:cacheprovider",
-                   "-p", "helpers.course.nbval_plugin", f"--rootdir={grader_dir}",
+                   "-p", "helpers.course.nbval_plugin", f"--course-cells={cells_log}",
+                   f"--course-env={json.dumps({GRADING_ENV: '1', PROFILE_ENV: profile})}", f"--rootdir={grader_dir}",
                    "-c", str(grader_dir / "pytest.ini"), "-q", str(copy)]
         process = subprocess.Popen(command, cwd=grader_dir, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
@@ -287,7 +310,11 @@ def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int,
 
 
 def _result(exercise: str, check_at: dict[str, int], cells: dict[int, dict[str, Any]]) -> ExerciseResult:
-    """One exercise's result from its check cell's outcome and the verdicts logged while it ran."""
+    """One exercise's result from its check cell's outcome and the verdicts it published.
+
+    A check publishes one verdict; a cell with a malformed verdict, or with more than one,
+    had something else in the kernel publishing, and fails.
+    """
     if exercise not in check_at:
         return ExerciseResult(exercise, False, f"{CHECK_CELL_MISSING}: no code cell is tagged "
                               f"{EXERCISE_TAG_PREFIX}{exercise}")
@@ -296,7 +323,12 @@ def _result(exercise: str, check_at: dict[str, int], cells: dict[int, dict[str, 
         return ExerciseResult(exercise, False, NOT_RUN)
     if not cell["kernel_was_alive"]:
         return ExerciseResult(exercise, False, f"{NOT_RUN}: the kernel had stopped")
-    verdicts = [entry for entry in cell["verdicts"] if entry.get("exercise") == exercise]
+    malformed = [entry["message"] for entry in cell["verdicts"] if entry["exercise"] is None]
+    if malformed:
+        return ExerciseResult(exercise, False, f"the check cell published {malformed[0]}")
+    if len(cell["verdicts"]) > 1:
+        return ExerciseResult(exercise, False, MANY_VERDICTS)
+    verdicts = [entry for entry in cell["verdicts"] if entry["exercise"] == exercise]
     if cell["outcome"] == "passed":
         if not verdicts:
             return ExerciseResult(exercise, False, "the check cell reported no result")
