@@ -5,7 +5,7 @@ Every loader returns a ``DatasetDict`` with the course's splits and features
 and ``ClassLabel`` names), wherever the data came from. ``source=None`` uses the Hub
 when it answers and the offline copy otherwise, also when a load from the Hub
 fails; ``"hub"`` or ``"offline"`` forces one. Each load prints one line that says
-where the data came from.
+where the data came from. The few reviews written for the lessons' exercises are here too.
 """
 
 from __future__ import annotations
@@ -20,6 +20,30 @@ from datasets import ClassLabel, DatasetDict, Features, List  # noqa: E402
 
 SOURCES = ("hub", "offline")
 HUB_FAILED = "offline (Hub failed)"  # the run record's data_source when the offline copy stood in for the Hub
+
+# Reviews written for the lessons' exercises (in no dataset); the lessons and their checks read them here.
+PIPELINE_REVIEWS = (  # lesson 01: labelled by a pipeline on the saved model
+    "A warm, funny and beautifully acted film.",
+    "Two hours of my life I will never get back.",
+    "The plot is thin, but the performances carry it.",
+)
+PAIR_REVIEWS = (  # lesson 03: (text, label), 1 = positive, small enough to list every pair of
+    ("A warm and very funny film.", 1),
+    ("The cast is wonderful.", 1),
+    ("The plot is dull and lifeless.", 0),
+    ("I was bored from start to finish.", 0),
+)
+CONFIDENCE_REVIEWS = (  # lesson 03: scored by the SetFit model, some of them mixed on purpose
+    "An instant classic, moving and beautifully shot.",
+    "Two hours of my life I will never get back.",
+    "The acting is fine, but the story goes nowhere.",
+    "Not as bad as the critics say.",
+    "It has a few good jokes.",
+)
+MASKING_REVIEWS = (  # lesson 04: masked by the collator
+    "The performances are uniformly excellent, and the screenplay is unpredictable.",
+    "An overlong, self-indulgent mess that squanders a remarkable cast.",
+)
 
 
 def load(name: str, source: str | None = None) -> DatasetDict:

@@ -47,6 +47,15 @@ def parameter_parts(model: PreTrainedModel) -> Iterator[tuple[str, torch.nn.Para
             yield name, param, SHARED
 
 
+def parameter_table(model: PreTrainedModel) -> dict[str, int]:
+    """How many parameters each part has, in the model's order: ``{"embeddings": n, "block 0": n, ..., "head": n}``."""
+    table: dict[str, int] = {}
+    for _, param, part in parameter_parts(model):
+        name = f"block {part}" if isinstance(part, int) else part
+        table[name] = table.get(name, 0) + param.numel()
+    return table
+
+
 def num_blocks(model: PreTrainedModel) -> int:
     """How many encoder blocks the model has (counted from its parameter names)."""
     blocks = {part for _, _, part in parameter_parts(model) if isinstance(part, int)}

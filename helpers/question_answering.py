@@ -6,7 +6,8 @@ cut into overlapping windows, each answer's characters become a start and an end
 token. :func:`postprocess_qa` turns the model's start/end logits back into answer
 text, window by window with :func:`best_span`; :func:`answer_question` does it all for
 one question (transformers 5 has no ``question-answering`` pipeline any more);
-:func:`squad_scores` computes the SQuAD exact match and F1.
+:func:`squad_scores` computes the SQuAD exact match and F1. :func:`long_example` picks a
+question whose answer is whole in several windows, to look at.
 """
 
 from __future__ import annotations
@@ -143,6 +144,23 @@ def qa_eval_features(
         }
 
     return features
+
+
+def long_example(
+    examples: Any, tokenizer: PreTrainedTokenizerBase, max_length: int = 384, stride: int = 128,
+    min_characters: int = 2500,
+) -> dict[str, Any]:
+    """Among the SQuAD examples whose context is longer than ``min_characters``, the one whose
+    answer is whole in the most windows (:func:`qa_train_features`); the longest context among ties."""
+    find_answer = qa_train_features(tokenizer, max_length, stride)
+
+    def windows_with_answer(row: dict[str, Any]) -> int:
+        return sum(start > 0 for start in find_answer({key: [value] for key, value in row.items()})["start_positions"])
+
+    long_rows = [examples[i] for i, context in enumerate(examples["context"]) if len(context) > min_characters]
+    if not long_rows:
+        raise ValueError(f"No context is longer than {min_characters} characters.")
+    return max(long_rows, key=lambda row: (windows_with_answer(row), len(row["context"])))
 
 
 def postprocess_qa(

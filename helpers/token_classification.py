@@ -7,7 +7,7 @@ Positions labelled :data:`IGNORED_LABEL` (-100) are skipped by the loss and the
 metrics. :func:`entity_scores` scores whole entities with seqeval, one tag list
 per sentence; :func:`token_classification_metrics` builds a ``compute_metrics``
 from it for ``transformers.Trainer``; :func:`tags_from_logits` turns a model's
-scores into the tag lists that both take.
+scores into the tag lists that both take, :func:`labelled_tags` the labels alone.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def tags_from_logits(
             f"The model gives {logits.shape[2]} logits per token but {len(label_names)} "
             "label names were given: pass the dataset's full list of tag names."
         )
-    true_tags, pred_tags = [], []
+    pred_tags = []
     for sentence_logits, sentence_labels in zip(logits, labels):
         sentence_labels = np.asarray(sentence_labels)
         if len(sentence_labels) > len(sentence_logits):
@@ -249,11 +249,14 @@ def tags_from_logits(
                 f"A sentence has {len(sentence_labels)} labels but only {len(sentence_logits)} token "
                 "positions: the labels must come from the same tokenization as the logits."
             )
-        kept = np.flatnonzero(sentence_labels != IGNORED_LABEL)
-        predicted = sentence_logits[kept].argmax(axis=-1)
-        true_tags.append([label_names[i] for i in sentence_labels[kept]])
+        predicted = sentence_logits[np.flatnonzero(sentence_labels != IGNORED_LABEL)].argmax(axis=-1)
         pred_tags.append([label_names[i] for i in predicted])
-    return true_tags, pred_tags
+    return labelled_tags(labels, label_names), pred_tags
+
+
+def labelled_tags(labels: Sequence[Sequence[int]] | Any, label_names: list[str]) -> list[list[str]]:
+    """The tag names of the positions whose label is not -100, one list per sentence (rows padded or not)."""
+    return [[label_names[i] for i in np.asarray(row) if i != IGNORED_LABEL] for row in labels]
 
 
 def token_classification_metrics(

@@ -177,6 +177,13 @@ def test_repeated_calls_do_not_accumulate(minilm_sequence):
     assert freezing.trainable_summary(model)["trainable_blocks"] == [3, 4, 5]
 
 
+def test_parameter_table_counts_every_parameter_once_per_part_in_the_models_order(minilm_sequence):
+    table = freezing.parameter_table(minilm_sequence)
+    assert list(table) == ["embeddings", *(f"block {k}" for k in range(6)), "pooler", "head"]
+    assert sum(table.values()) == sum(param.numel() for param in minilm_sequence.parameters())
+    assert table["head"] == 384 * 2 + 2
+
+
 def test_summary_numbers_add_up_and_the_line_says_them(minilm_sequence, capsys):
     model = minilm_sequence
     freezing.freeze_blocks(model, 3)

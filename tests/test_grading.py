@@ -109,6 +109,12 @@ PASS = f"{{'{VERDICT_MIME}': {{'exercise': 'positive_share', 'passed': True, 'me
 SHOW_PASS = f"from IPython.display import display\ndisplay({PASS}, raw=True)"
 
 
+def wrong(answer: float) -> str:
+    """The check's message for a share that is not the training split's."""
+    return (f"{answer:.4f} is not the share of positive labels in the training split; count the 1s of "
+            "train['label'] and divide by the number of labels.")
+
+
 def attempt(code: str, refusals: str = "OSError") -> NotebookNode:
     """The solved lesson 00, whose answer is right only if ``code`` raised one of ``refusals``."""
     probe = (f"refused = False\ntry:\n{textwrap.indent(code, '    ')}\nexcept ({refusals},) as error:\n"
@@ -146,8 +152,7 @@ LESSON_NUMBERS = ", ".join(name[:3] for name in LESSONS)  # "00_, 01_, ..." as t
 CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str | None]] = {
     "wrong answer": (TOUR, submission("notebooks", replace={ANSWER: "labels = list(train['label'])\n"
                                                                    "positive_share = 0.4"}),
-                     (0, 1), ["0.4000 is not the share of positive labels; count the 1s and divide by the "
-                              "number of labels."], None),
+                     (0, 1), [wrong(0.4)], None),
     "check cell deleted": (TOUR, submission("notebooks", drop=CHECK), (0, 1), [MISSING], None),
     "check cell replaced by a pass": (TOUR, submission("notebooks", replace={CHECK: FORGE}),
                                       (0, 1), [UNSOLVED], None),
@@ -265,6 +270,11 @@ CASES: dict[str, tuple[str, NotebookNode | str, tuple[int, int], list[str], str 
         "def spam():\n    for _ in range(2000):\n"
         f"        display({PASS}, raw=True)\n        time.sleep(0.005)\n"
         "threading.Thread(target=spam, daemon=True).start()"), (0, 1), [MANY_VERDICTS], None),
+    "learner data: labels = [1] and positive_share = 1.0": (TOUR, submission("notebooks", replace={
+        ANSWER: "labels = [1]\npositive_share = 1.0"}), (0, 1), [wrong(1.0)], None),
+    "learner data: an all-positive training split": (TOUR, submission("notebooks", replace={
+        ANSWER: "train = train.map(lambda row: {'label': 1})\nlabels = list(train['label'])\n"
+                "positive_share = sum(labels) / len(labels)"}), (0, 1), [wrong(1.0)], None),
     **{f"IPython hooks: {name}": (TOUR, unsolved_with(code), (0, 1), [UNSOLVED], None) for name, code in HOOKS.items()},
     "profile: a cell after the parameters sets profile = 'full'": (TOUR, submission("solutions", insert={
         "00-04": "profile = 'full'"}, replace={ANSWER: SOLVED_ANSWER + "\nif settings.profile != 'smoke':\n"

@@ -1,6 +1,9 @@
 """Lesson 02, freezing layers: its checks, its plot, no helper that hands over an answer, and the lesson
 graded three ways."""
 
+import inspect
+from types import SimpleNamespace
+
 import pytest
 from transformers import AutoModelForSequenceClassification, BertConfig
 
@@ -8,7 +11,18 @@ from helpers import freezing, plots
 from helpers.checks import freezing_layers as checks
 from helpers.checks.core import ExerciseFailed
 
-TABLE = {"embeddings": 11_720_448, "block 0": 1_774_464, "block 1": 1_774_464, "pooler": 147_840, "head": 770}
+# What a learner's settings may say; under grading the check loads the lesson's own model (smoke).
+FORGED = SimpleNamespace(profile="full", seed=7, model_id="my/model")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import data, models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(data, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
 
 
 def tiny_bert():
@@ -23,18 +37,39 @@ def right_share(table, trainable_parts):
 
 
 def test_trainable_share(grading):
-    checks.trainable_share(right_share, TABLE)
+    checks.trainable_share(right_share, FORGED)
     with pytest.raises(ExerciseFailed, match="percentage"):
-        checks.trainable_share(lambda table, parts: 100 * right_share(table, parts), TABLE)
+        checks.trainable_share(lambda table, parts: 100 * right_share(table, parts), FORGED)
     with pytest.raises(ExerciseFailed, match="frozen share"):
-        checks.trainable_share(lambda table, parts: 1 - right_share(table, parts), TABLE)
+        checks.trainable_share(lambda table, parts: 1 - right_share(table, parts), FORGED)
+    made_up = {"embeddings": 11_720_448, "block 0": 1_774_464, "block 1": 1_774_464, "pooler": 147_840, "head": 770}
     with pytest.raises(ExerciseFailed, match="Use the table you are given"):
-        checks.trainable_share(lambda table, parts: right_share(TABLE, [p for p in parts if p in TABLE]), TABLE)
+        checks.trainable_share(lambda table, parts: right_share(made_up, [p for p in parts if p in made_up]), FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.trainable_share(lambda table, parts: ..., TABLE)
+        checks.trainable_share(lambda table, parts: ..., FORGED)
     with pytest.raises(ExerciseFailed, match="must be a function"):
-        checks.trainable_share(0.5, TABLE)
+        checks.trainable_share(0.5, FORGED)
     assert [entry["passed"] for entry in grading()] == [True] + [False] * 5
+
+
+def test_trainable_share_is_tried_on_the_lessons_model_not_the_learners_table(grading):
+    """The table of the lesson's model (all-MiniLM-L6-v2 in smoke) is always tried: a function
+    right for the check's made-up table alone, or one that empties the table it is given, fails."""
+    assert "table" not in inspect.signature(checks.trainable_share).parameters
+
+    def only_made_up(table, parts):  # right for the check's made-up table, whose blocks have 300 parameters
+        return right_share(table, parts) if table.get("block 2") == 300 else 0.5
+
+    with pytest.raises(ExerciseFailed, match=r"For trainable parts \['head'\] of a table with 22,713,986 parameters"):
+        checks.trainable_share(only_made_up, FORGED)
+
+    def emptying(table, parts):
+        share = right_share(table, parts)
+        table.clear()
+        return share
+
+    checks.trainable_share(emptying, FORGED)  # right answers; what it does to its copy changes nothing
+    assert grading()[-1]["passed"]
 
 
 def freeze_embeddings_by_name(model):
@@ -44,17 +79,30 @@ def freeze_embeddings_by_name(model):
 
 
 def test_freeze_embeddings(grading):
-    checks.freeze_embeddings(freeze_embeddings_by_name, tiny_bert)
+    checks.freeze_embeddings(freeze_embeddings_by_name, FORGED)
     with pytest.raises(ExerciseFailed, match="No embedding parameter is frozen"):
-        checks.freeze_embeddings(lambda model: None, tiny_bert)
+        checks.freeze_embeddings(lambda model: None, FORGED)
 
     def word_embeddings_only(model):
         model.bert.embeddings.word_embeddings.weight.requires_grad = False
 
     with pytest.raises(ExerciseFailed, match="position_embeddings.weight is an embedding parameter but still trainable"):
-        checks.freeze_embeddings(word_embeddings_only, tiny_bert)
+        checks.freeze_embeddings(word_embeddings_only, FORGED)
     with pytest.raises(ExerciseFailed, match="encoder.layer.0.* is frozen but is not an embedding parameter"):
-        checks.freeze_embeddings(lambda model: freezing.freeze_blocks(model, through=0), tiny_bert)
+        checks.freeze_embeddings(lambda model: freezing.freeze_blocks(model, through=0), FORGED)
+
+
+def test_freeze_embeddings_is_tried_on_the_lessons_model_not_the_learners(grading):
+    """The check loads the lesson's model itself: freezing everything fails, whatever model the learner's
+    new_model would have made (one of embeddings only, say)."""
+    assert "model_factory" not in inspect.signature(checks.freeze_embeddings).parameters
+
+    def freeze_everything(model):
+        for param in model.parameters():
+            param.requires_grad = False
+
+    with pytest.raises(ExerciseFailed, match="is frozen but is not an embedding parameter"):
+        checks.freeze_embeddings(freeze_everything, FORGED)
 
 
 def test_no_freezing_helper_freezes_exactly_the_embeddings(grading):
@@ -63,7 +111,7 @@ def test_no_freezing_helper_freezes_exactly_the_embeddings(grading):
         lambda model, k=k: freezing.freeze_blocks(model, through=k) for k in range(2)]
     for candidate in candidates:
         with pytest.raises(ExerciseFailed):
-            checks.freeze_embeddings(candidate, tiny_bert)
+            checks.freeze_embeddings(candidate, FORGED)
     with pytest.raises(ValueError, match="out of range"):
         freezing.freeze_blocks(tiny_bert(), through=-1)
 

@@ -1,6 +1,7 @@
 """Lesson 03, few-shot classification with SetFit: its checks, the reference scores it reads, its plot,
 and the lesson graded three ways."""
 
+import inspect
 import json
 
 import numpy as np
@@ -10,9 +11,9 @@ from setfit.sampler import ContrastiveDataset
 from helpers import plots, records
 from helpers.checks import few_shot_setfit as checks
 from helpers.checks.core import ExerciseFailed
+from helpers.data import CONFIDENCE_REVIEWS, PAIR_REVIEWS
 
-TEXTS = ["great", "lovely", "awful", "dull"]
-LABELS = [1, 1, 0, 0]
+TEXTS = [text for text, _ in PAIR_REVIEWS]
 
 
 def right_pairs(texts, labels):
@@ -24,33 +25,40 @@ def right_pairs(texts, labels):
 
 
 def test_contrastive_pairs(grading):
-    checks.contrastive_pairs(right_pairs, TEXTS, LABELS)
+    checks.contrastive_pairs(right_pairs)
     with pytest.raises(ExerciseFailed, match="swapped"):
-        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[::-1], TEXTS, LABELS)
+        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[::-1])
 
     def both_orders(texts, labels):
         positive, negative = right_pairs(texts, labels)
         return positive + [(b, a) for a, b in positive], negative
 
     with pytest.raises(ExerciseFailed, match="appears 2 times"):
-        checks.contrastive_pairs(both_orders, TEXTS, LABELS)
+        checks.contrastive_pairs(both_orders)
 
     def first_class_only(texts, labels):
         positive, negative = right_pairs(texts, labels)
-        return [p for p in positive if p[0] in ("great", "gripping")], negative
+        return [p for p in positive if p[0] in (TEXTS[0], "gripping")], negative
 
     with pytest.raises(ExerciseFailed, match="positive pair.* missing"):
-        checks.contrastive_pairs(first_class_only, TEXTS, LABELS)
+        checks.contrastive_pairs(first_class_only)
     with pytest.raises(ExerciseFailed, match=r"three classes|labels \['good'"):
         # Right for two classes only: compares with the first sentence's label.
         checks.contrastive_pairs(
-            lambda t, l: right_pairs(t, [x == l[0] for x in l]) if len(set(l)) > 2 else right_pairs(t, l),
-            TEXTS, LABELS)
+            lambda t, l: right_pairs(t, [x == l[0] for x in l]) if len(set(l)) > 2 else right_pairs(t, l))
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.contrastive_pairs(lambda t, l: (..., ...), TEXTS, LABELS)
+        checks.contrastive_pairs(lambda t, l: (..., ...))
     with pytest.raises(ExerciseFailed, match="return a tuple"):
-        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[0], TEXTS, LABELS)
+        checks.contrastive_pairs(lambda t, l: right_pairs(t, l)[0])
     assert [entry["passed"] for entry in grading()] == [True] + [False] * 6
+
+
+def test_contrastive_pairs_uses_the_courses_tiny_set_not_the_learners(grading):
+    """The check takes neither texts nor labels: pairs made as if every label were equal (what a learner's
+    tiny_labels = [1, 1, 1, 1] gave) fail on the course's tiny set."""
+    assert list(inspect.signature(checks.contrastive_pairs).parameters) == ["pairs_fn"]
+    with pytest.raises(ExerciseFailed, match="is not a positive pair of this set"):
+        checks.contrastive_pairs(lambda t, l: right_pairs(t, [1] * len(t)) if t == TEXTS else right_pairs(t, l))
 
 
 def test_setfits_own_sampler_does_not_hand_over_the_pairs(grading):
@@ -62,7 +70,7 @@ def test_setfits_own_sampler_does_not_hand_over_the_pairs(grading):
                 [(p["sentence_1"], p["sentence_2"]) for p in sampled.neg_pairs])
 
     with pytest.raises(ExerciseFailed, match="with itself"):
-        checks.contrastive_pairs(with_setfit, TEXTS, LABELS)
+        checks.contrastive_pairs(with_setfit)
 
 
 def right_count(class_sizes, num_iterations):
@@ -92,17 +100,33 @@ def right_least(sentences, probabilities):
     return sentences[int(np.asarray(probabilities).max(axis=1).argmin())]
 
 
+# One row per sentence of CONFIDENCE_REVIEWS: the least confident is row 1, the least positive row 3.
+PROBABILITIES = np.array([[0.02, 0.98], [0.48, 0.52], [0.8, 0.2], [0.9, 0.1], [0.3, 0.7]])
+
+
 def test_least_confident(grading):
-    sentences = ["sure", "unsure", "fairly sure"]
-    probabilities = np.array([[0.02, 0.98], [0.48, 0.52], [0.8, 0.2]])
-    checks.least_confident(right_least, sentences, probabilities)
+    assert len(PROBABILITIES) == len(CONFIDENCE_REVIEWS)
+    checks.least_confident(right_least, PROBABILITIES)
+    assert grading()[0]["message"].endswith(f"{CONFIDENCE_REVIEWS[1]!r}.")
     least_positive = lambda s, p: s[int(np.asarray(p)[:, 1].argmin())]  # noqa: E731
     with pytest.raises(ExerciseFailed, match="the least confident prediction is"):
-        checks.least_confident(least_positive, sentences, probabilities)
+        checks.least_confident(least_positive, PROBABILITIES)
     with pytest.raises(ExerciseFailed, match="the least confident prediction is"):
-        checks.least_confident(lambda s, p: s[int(np.asarray(p).max(axis=1).argmax())], sentences, probabilities)
+        checks.least_confident(lambda s, p: s[int(np.asarray(p).max(axis=1).argmax())], PROBABILITIES)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.least_confident(lambda s, p: ..., sentences, probabilities)
+        checks.least_confident(lambda s, p: ..., PROBABILITIES)
+
+
+def test_least_confident_passes_the_courses_sentences_not_the_learners(grading):
+    """The check pairs the probabilities with the lesson's sentences: probabilities for other sentences are
+    refused, and an answer from a sentence list of the learner's fails."""
+    assert list(inspect.signature(checks.least_confident).parameters) == ["least_fn", "probabilities"]
+    with pytest.raises(ExerciseFailed, match="one row of class probabilities per sentence of new_sentences"):
+        checks.least_confident(right_least, PROBABILITIES[:2])
+    with pytest.raises(ExerciseFailed, match="one row of class probabilities"):
+        checks.least_confident(right_least, ...)
+    with pytest.raises(ExerciseFailed, match=f"the least confident prediction is {CONFIDENCE_REVIEWS[1]!r}"):
+        checks.least_confident(lambda s, p: right_least(["mine"] * len(p), p), PROBABILITIES)
 
 
 def write_run(folder, stamp, lesson, profile, scores):

@@ -1,13 +1,28 @@
 """Lesson 04, continued pretraining with masked language modeling: its checks, the block packing, the loss
 plot, and the lesson graded three ways."""
 
+import inspect
 import math
+import re
+from types import SimpleNamespace
 
 import pytest
 
 from helpers import language_modeling, plots
 from helpers.checks import masked_language_modeling as checks
 from helpers.checks.core import ExerciseFailed
+
+# What a learner's settings may say; under grading the check masks with the lesson's own (smoke, seed 42).
+FORGED = SimpleNamespace(profile="full", seed=7, model_id="my/model")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The course's models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(models, "hub_online", lambda: False)
 
 
 def right_counts(num_tokens, mlm_probability, mask_replace_prob, random_replace_prob):
@@ -45,25 +60,53 @@ def right_outcomes(original_ids, input_ids, labels, mask_token_id):
     return outcomes
 
 
-ORIGINAL = [101, 2023, 3185, 2003, 2307, 102]
-CHANGED = [101, 103, 3185, 7592, 2307, 102]
-LABELS = [-100, 2023, -100, 2003, 2307, -100]
+def lesson_batch():
+    """The lesson's masked reviews, made as its collator cell makes them (smoke's model, seed 42)."""
+    from transformers import AutoTokenizer, DataCollatorForLanguageModeling
+
+    from helpers.course.lessons import lesson
+    from helpers.data import MASKING_REVIEWS
+    from helpers.models import resolve_model
+
+    model_id = lesson("04_masked_language_modeling").profiles["smoke"]["model_id"]
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(model_id))
+    two = tokenizer(list(MASKING_REVIEWS), padding=True, return_offsets_mapping=True, return_special_tokens_mask=True)
+    examples = [{key: two[key][i] for key in two} for i in range(len(MASKING_REVIEWS))]
+    batch = DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm_probability=0.15, seed=42)(examples)
+    return two["input_ids"][0], batch["input_ids"][0].tolist(), batch["labels"][0].tolist(), tokenizer.mask_token_id
 
 
 def test_masking_outcomes(grading):
-    checks.masking_outcomes(right_outcomes, ORIGINAL, CHANGED, LABELS, 103)
-    with pytest.raises(ExerciseFailed, match="Position 4 .* is 'kept', you said '-'"):
+    checks.masking_outcomes(right_outcomes, FORGED)
+    counts = {kind: right_outcomes(*lesson_batch()).count(kind) for kind in ("[MASK]", "random", "kept")}
+    assert grading()[0]["message"] == f"every position named correctly; in the lesson's review 0: {counts}."
+    with pytest.raises(ExerciseFailed, match="is 'kept', you said '-'"):
         # Compares inputs only: a selected token left unchanged looks unselected.
         checks.masking_outcomes(
-            lambda o, i, lab, m: ["[MASK]" if x == m else ("random" if x != y else "-") for x, y in zip(i, o)],
-            ORIGINAL, CHANGED, LABELS, 103)
+            lambda o, i, lab, m: ["[MASK]" if x == m else ("random" if x != y else "-") for x, y in zip(i, o)], FORGED)
     with pytest.raises(ExerciseFailed, match="one outcome per position"):
-        checks.masking_outcomes(lambda o, i, lab, m: right_outcomes(o, i, lab, m)[1:-1], ORIGINAL, CHANGED, LABELS, 103)
+        checks.masking_outcomes(lambda o, i, lab, m: right_outcomes(o, i, lab, m)[1:-1], FORGED)
     with pytest.raises(ExerciseFailed, match="Use only the outcomes"):
-        checks.masking_outcomes(lambda o, i, lab, m: ["masked" if x == m else "-" for x in i],
-                                ORIGINAL, CHANGED, LABELS, 103)
+        checks.masking_outcomes(lambda o, i, lab, m: ["masked" if x == m else "-" for x in i], FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.masking_outcomes(lambda o, i, lab, m: ..., ORIGINAL, CHANGED, LABELS, 103)
+        checks.masking_outcomes(lambda o, i, lab, m: ..., FORGED)
+
+
+def test_masking_outcomes_masks_the_lessons_reviews_itself(grading):
+    """The check takes no ids, labels or mask id from the learner: it masks the lesson's reviews again. A
+    function right on the made-up example only (what forged inputs used to cover for) fails on them."""
+    assert list(inspect.signature(checks.masking_outcomes).parameters) == ["outcomes_fn", "settings"]
+    original, _, labels, mask_token_id = lesson_batch()
+    selected = [position for position, label in enumerate(labels) if label != -100]
+    assert selected and mask_token_id == 103  # the made-up example's mask id too
+
+    def made_up_only(original_ids, input_ids, labels, mask_token_id):
+        return right_outcomes(original_ids, input_ids, labels, mask_token_id) if len(original_ids) == 7 else (
+            ["-"] * len(original_ids))
+
+    with pytest.raises(ExerciseFailed, match=re.escape(f"In the lesson's review 0, position {selected[0]} (original "
+                                                       f"id {original[selected[0]]}")):
+        checks.masking_outcomes(made_up_only, FORGED)
 
 
 def test_perplexity(grading):

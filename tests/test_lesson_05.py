@@ -1,7 +1,9 @@
 """Lesson 05, named-entity recognition: its checks (none of which a library call passes), the tag lists
 from logits, the entity highlighting, and the lesson graded three ways."""
 
+import inspect
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,10 +12,32 @@ from seqeval.metrics.sequence_labeling import get_entities
 from helpers import plots, token_classification
 from helpers.checks import named_entity_recognition as checks
 from helpers.checks.core import ExerciseFailed
+from helpers.course.lessons import lesson
 
 NAMES = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-WORD_IDS = [None, 0, 0, 0, 1, 2, 2, None]
-WORD_LABELS = [1, 2, 0]
+SMOKE = lesson("05_named_entity_recognition").profiles["smoke"]
+# What a learner's settings may say; under grading the check uses the lesson's own (smoke, seed 42).
+FORGED = SimpleNamespace(profile="full", seed=7, max_eval_samples=3, model_id="my/model")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import data, models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(data, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
+
+
+@pytest.fixture
+def true_words():
+    """The true tags of the lesson's test sentences under grading, one per word (smoke's tokenizer keeps them all)."""
+    from helpers import data
+
+    conll = data.load_conll2003()
+    test = data.subset(conll["test"], SMOKE["max_eval_samples"], seed=42)
+    return [[NAMES[tag] for tag in tags] for tags in test["ner_tags"]]
 
 
 def right_align(word_ids, word_labels, label_names):
@@ -31,7 +55,7 @@ def right_align(word_ids, word_labels, label_names):
 
 
 def test_align_labels(grading):
-    checks.align_labels(right_align, WORD_IDS, WORD_LABELS, NAMES)
+    checks.align_labels(right_align, FORGED)
 
     def by_parity(word_ids, word_labels, label_names):  # the book's "odd id + 1" trick
         labels, previous = [], None
@@ -47,16 +71,28 @@ def test_align_labels(grading):
         return labels
 
     with pytest.raises(ExerciseFailed, match="by its name"):
-        checks.align_labels(by_parity, WORD_IDS, WORD_LABELS, NAMES)
-    with pytest.raises(ExerciseFailed, match="a later piece of word 0, tagged B-PER and should get 2"):
-        checks.align_labels(lambda ids, labels, names: [-100 if w is None else labels[w] for w in ids],
-                            WORD_IDS, WORD_LABELS, NAMES)
+        checks.align_labels(by_parity, FORGED)
+    with pytest.raises(ExerciseFailed, match=r"In training sentence 5, .*: token \d+ is a later piece of word \d+, "
+                                             r"tagged B-\w+ and should get \d+"):
+        checks.align_labels(lambda ids, labels, names: [-100 if w is None else labels[w] for w in ids], FORGED)
     with pytest.raises(ExerciseFailed, match="calls helpers.token_classification.align_word_labels"):
         checks.align_labels(lambda ids, labels, names: token_classification.align_word_labels(
-            ids, labels, "inside", token_classification.inside_map(names)), WORD_IDS, WORD_LABELS, NAMES)
+            ids, labels, "inside", token_classification.inside_map(names)), FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.align_labels(lambda ids, labels, names: ..., WORD_IDS, WORD_LABELS, NAMES)
+        checks.align_labels(lambda ids, labels, names: ..., FORGED)
     assert [entry["passed"] for entry in grading()] == [True] + [False] * 4
+
+
+def test_align_labels_tries_the_courses_sentences_not_the_learners(grading):
+    """The check takes no word ids, labels or tag names: it cuts CoNLL-2003 training sentences itself. A
+    function right on the two made-up cases only (what a learner's own short word_ids used to cover for) fails."""
+    assert list(inspect.signature(checks.align_labels).parameters) == ["align_fn", "settings"]
+
+    def made_up_only(word_ids, word_labels, label_names):
+        return right_align(word_ids, word_labels, label_names) if len(word_ids) <= 8 else [0] * len(word_ids)
+
+    with pytest.raises(ExerciseFailed, match="In training sentence 0, 'EU rejects German call"):
+        checks.align_labels(made_up_only, FORGED)
 
 
 def right_spans(tags):
@@ -95,22 +131,59 @@ def right_confused(true_tags, pred_tags):
     return pairs.most_common(1)[0][0] if pairs else None
 
 
-def test_most_confused(grading):
-    truth = [["B-ORG", "I-ORG", "O"], ["B-LOC", "O", "B-PER"]]
-    guess = [["B-LOC", "I-LOC", "B-PER"], ["B-ORG", "O", "B-PER"]]
-    checks.most_confused(right_confused, truth, guess)
+def renamed(sentences, names):
+    """The tag lists with the entity types in ``names`` renamed (``{"ORG": "LOC"}``), or made O (``{"PER": None}``)."""
+    def rename(tag):
+        prefix, _, kind = tag.partition("-")
+        if kind not in names:
+            return tag
+        return "O" if names[kind] is None else f"{prefix}-{names[kind]}"
+
+    return [[rename(tag) for tag in sentence] for sentence in sentences]
+
+
+def test_most_confused(grading, true_words):
+    words = Counter(tag[2:] for sentence in true_words for tag in sentence if tag != "O")
+    (common, _), (second, _) = words.most_common(2)
+    guess = renamed(true_words, {second: "MISC" if second != "MISC" else "PER"})
+    checks.most_confused(right_confused, guess, FORGED)
     with pytest.raises(ExerciseFailed, match="first element is the true type"):
-        checks.most_confused(lambda t, p: right_confused(t, p)[::-1], truth, guess)
+        checks.most_confused(lambda t, p: right_confused(t, p)[::-1], guess, FORGED)
+    lost = renamed(guess, {common: None})  # the commonest type missed: more (type, O) words than confusions
+
+    def with_outside(true_tags, pred_tags):
+        return Counter((a[2:] or "O", b[2:] or "O") for ts, ps in zip(true_tags, pred_tags)
+                       for a, b in zip(ts, ps) if a != b).most_common(1)[0][0]
+
     with pytest.raises(ExerciseFailed, match="skip words where either tag is O"):
-        checks.most_confused(lambda t, p: Counter(
-            (a[2:] or "O", b[2:] or "O") for ts, ps in zip(t, p) for a, b in zip(ts, ps) if a != b
-        ).most_common(1)[0][0], [["B-ORG", "O", "O", "O"]], [["B-LOC", "B-PER", "B-PER", "B-PER"]])
+        checks.most_confused(with_outside, lost, FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.most_confused(lambda t, p: ..., truth, guess)
-    all_outside = [["O", "O", "O"], ["O", "O", "O"]]  # a model that found nothing confuses nothing
-    checks.most_confused(right_confused, truth, all_outside)
+        checks.most_confused(lambda t, p: ..., guess, FORGED)
+    all_outside = [["O"] * len(sentence) for sentence in true_words]  # a model that found nothing confuses nothing
+    checks.most_confused(right_confused, all_outside, FORGED)
     with pytest.raises(ExerciseFailed, match="return None"):
-        checks.most_confused(lambda t, p: right_confused(t, p) or ("ORG", "LOC"), truth, all_outside)
+        checks.most_confused(lambda t, p: right_confused(t, p) or ("ORG", "LOC"), all_outside, FORGED)
+
+
+def test_most_confused_compares_with_the_courses_tags_not_the_learners(grading, true_words):
+    """With true_words = pred_words a learner saw no confusion and returned None: that fails, as the check
+    takes the true tags from the course (and a function that overwrites them changes only its copy)."""
+    assert list(inspect.signature(checks.most_confused).parameters) == ["confused_fn", "pred_words", "settings"]
+    guess = renamed(true_words, {"ORG": "LOC"})
+    with pytest.raises(ExerciseFailed, match=r"Replace the|most confused pair is \('ORG', 'LOC'\)"):
+        checks.most_confused(lambda t, p: None, guess, FORGED)
+
+    def overwrite_truth(true_tags, pred_tags):
+        true_tags[:] = pred_tags
+        return None
+
+    with pytest.raises(ExerciseFailed):
+        checks.most_confused(overwrite_truth, guess, FORGED)
+    with pytest.raises(ExerciseFailed, match=f"pred_words has 3 entries, but the lesson has {len(true_words)} test "
+                                             r"sentences \(profile 'smoke', seed 42\)"):
+        checks.most_confused(right_confused, guess[:3], FORGED)
+    with pytest.raises(ExerciseFailed, match="Test sentence 0 has .* words but pred_words has"):
+        checks.most_confused(right_confused, [sentence[1:] for sentence in guess], FORGED)
 
 
 def test_tags_from_logits_keeps_labelled_positions_of_ragged_or_padded_rows():

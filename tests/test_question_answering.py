@@ -12,6 +12,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from helpers.question_answering import (
+    long_example,
     normalize_answer,
     postprocess_qa,
     qa_eval_features,
@@ -53,6 +54,24 @@ def test_slow_tokenizer_is_refused():
     slow = BertTokenizerLegacy.from_pretrained(str(MODEL_DIR))
     with pytest.raises(TypeError, match="slow"):
         qa_train_features(slow)
+
+
+def test_long_example_is_the_one_whose_answer_is_whole_in_the_most_windows(tokenizer):
+    def row(id: str, context: str, answer: str) -> dict:
+        return {"id": id, "title": "t", "question": QUESTION, "context": context,
+                "answers": {"text": [answer], "answer_start": [context.index(answer)]}}
+
+    longer = CONTEXT + " It still stands."
+    rows = [row("short", CONTEXT[:90], "Eiffel Tower"), row("once", CONTEXT, "1930"), row("twice", CONTEXT, "Paris"),
+            row("twice, longer", longer, "Paris")]
+    find = qa_train_features(tokenizer, **WINDOW)
+    counts = {r["id"]: sum(s > 0 for s in find({k: [v] for k, v in r.items()})["start_positions"]) for r in rows}
+    assert counts == {"short": 1, "once": 1, "twice": 2, "twice, longer": 2}
+    examples = Dataset.from_list(rows)
+    assert long_example(examples, tokenizer, min_characters=100, **WINDOW)["id"] == "twice, longer"
+    assert long_example(examples.select([0, 1, 2]), tokenizer, min_characters=100, **WINDOW)["id"] == "twice"
+    with pytest.raises(ValueError, match="No context is longer than"):
+        long_example(examples, tokenizer, min_characters=10_000, **WINDOW)
 
 
 @pytest.fixture(scope="module")

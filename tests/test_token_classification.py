@@ -15,6 +15,7 @@ from helpers.token_classification import (
     align_word_labels,
     entity_scores,
     inside_map,
+    labelled_tags,
     token_classification_metrics,
     tokenize_and_align,
 )
@@ -54,6 +55,13 @@ def _logits(predicted: list, n_classes: int) -> np.ndarray:
 
 
 # --- label alignment ---------------------------------------------------------------
+
+
+def test_labelled_tags_name_the_labelled_positions_of_padded_or_ragged_rows():
+    ragged = [[-100, 3, 4, -100], [-100, 0, -100]]
+    assert labelled_tags(ragged, CONLL_NAMES) == [["B-ORG", "I-ORG"], ["O"]]
+    padded = np.array([[-100, 3, 4, -100], [-100, 0, -100, -100]])
+    assert labelled_tags(padded, CONLL_NAMES) == [["B-ORG", "I-ORG"], ["O"]]
 
 
 def test_inside_map_pairs_b_with_i():

@@ -44,10 +44,16 @@ def _pair_problem(kind: str, pairs: Any, expected: set[frozenset]) -> str | None
 
 
 @exercise
-def contrastive_pairs(pairs_fn: Any, texts: list[str], labels: list[Any]) -> Verdict:
-    """A function returning (positive, negative): every pair of two different sentences, once each."""
+def contrastive_pairs(pairs_fn: Any) -> Verdict:
+    """A function returning (positive, negative): every pair of two different sentences, once each.
+
+    It is tried on the lesson's tiny set (:data:`helpers.data.PAIR_REVIEWS`), then on one with three classes.
+    """
+    from helpers.data import PAIR_REVIEWS
+
     if not callable(pairs_fn):
         return False, "make_pairs must be a function of (texts, labels)."
+    texts, labels = [text for text, _ in PAIR_REVIEWS], [label for _, label in PAIR_REVIEWS]
     for trial_texts, trial_labels in [(texts, labels), (OTHER_TEXTS, OTHER_LABELS)]:
         answer = pairs_fn(list(trial_texts), list(trial_labels))
         if is_unsolved(answer) or (isinstance(answer, tuple) and any(part is ... for part in answer)):
@@ -61,7 +67,7 @@ def contrastive_pairs(pairs_fn: Any, texts: list[str], labels: list[Any]) -> Ver
             problem = _pair_problem(kind, pairs, expected)
             if problem:
                 return False, f"For the labels {list(trial_labels)}: {problem}"
-    positive, negative = _expected_pairs(list(texts), list(labels))
+    positive, negative = _expected_pairs(texts, labels)
     return True, f"{len(positive)} positive and {len(negative)} negative pairs, each once, for the tiny set."
 
 
@@ -103,17 +109,32 @@ def _top_probability(probabilities: Any) -> np.ndarray:
 
 
 @exercise
-def least_confident(least_fn: Any, sentences: list[str], probabilities: Any) -> Verdict:
-    """A function returning the sentence whose most likely class has the lowest probability."""
+def least_confident(least_fn: Any, probabilities: Any) -> Verdict:
+    """A function returning the sentence whose most likely class has the lowest probability.
+
+    ``probabilities`` are the learner's model's, one row per sentence of the lesson's
+    :data:`helpers.data.CONFIDENCE_REVIEWS`, the sentences the check passes with them.
+    """
+    from helpers.data import CONFIDENCE_REVIEWS
+
     if not callable(least_fn):
         return False, "least_confident must be a function of (sentences, probabilities)."
+    sentences = list(CONFIDENCE_REVIEWS)
+    try:
+        rows = np.asarray(probabilities, dtype=float)
+    except (TypeError, ValueError):
+        rows = np.empty(0)
+    if rows.ndim != 2 or len(rows) != len(sentences):
+        return False, (f"probabilities must hold one row of class probabilities per sentence of new_sentences "
+                       f"({len(sentences)} rows: model.predict_proba(new_sentences)); got {probabilities!r:.80}.")
     # The second trial has three classes; its least positive and least confident sentences differ.
-    trials = [(list(sentences), probabilities),
+    trials = [(sentences, rows),
               (["a", "b", "c"], np.array([[0.1, 0.2, 0.7], [0.35, 0.4, 0.25], [0.05, 0.9, 0.05]])),
               (["x", "y"], np.array([[0.45, 0.55], [0.97, 0.03]]))]
     for trial_sentences, trial_probabilities in trials:
         expected = trial_sentences[int(np.argmin(_top_probability(trial_probabilities)))]
-        answer = least_fn(trial_sentences, trial_probabilities)
+        # copies: it cannot change the reference
+        answer = least_fn(list(trial_sentences), np.array(trial_probabilities))
         if is_unsolved(answer):
             return False, "Replace the ... : the confidence of a prediction is its largest class probability."
         if answer == expected:
@@ -121,4 +142,4 @@ def least_confident(least_fn: Any, sentences: list[str], probabilities: Any) -> 
         shown = np.round(np.asarray(trial_probabilities, dtype=float), 3).tolist()
         return False, (f"For probabilities {shown} you chose {answer!r}; the least confident prediction is "
                        f"{expected!r}, the row whose largest probability is the smallest.")
-    return True, f"least_confident finds the least sure prediction; here: {least_fn(list(sentences), probabilities)!r}."
+    return True, f"least_confident finds the least sure prediction; here: {least_fn(sentences, rows)!r}."

@@ -3,23 +3,50 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from helpers.checks.core import Verdict, exercise, is_unsolved
+from helpers.checks.reference import dataset, lesson_settings, model_path
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+LESSON = "02_freezing_layers"
 # A made-up parameter table for checking that a function reads the table it is given.
 OTHER_TABLE = {"embeddings": 1000, "block 0": 300, "block 1": 300, "block 2": 300, "pooler": 50, "head": 50}
 
 
+def _lesson_model(settings: SimpleNamespace) -> PreTrainedModel:
+    """The lesson's classifier, freshly loaded: its pretrained model with a head for the dataset's classes.
+
+    The head's random initialisation leaves the lesson's random number generator as it was.
+    """
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    names = dataset("rotten_tomatoes")["train"].features["label"].names
+    with torch.random.fork_rng():
+        return AutoModelForSequenceClassification.from_pretrained(
+            model_path(lesson_settings(LESSON, settings)), num_labels=len(names))
+
+
 @exercise
-def trainable_share(share_fn: Any, table: dict[str, int]) -> Verdict:
-    """A function that computes, from a parameter table, the share of parameters in the trainable parts."""
+def trainable_share(share_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A function that computes, from a parameter table, the share of parameters in the trainable parts.
+
+    The table is that of the lesson's model, which the check loads itself (``settings``: see
+    :func:`helpers.checks.reference.lesson_settings`).
+    """
+    from helpers.freezing import parameter_table
+
     if not callable(share_fn):
         return False, "trainable_share must be a function of (table, trainable_parts)."
+    table = parameter_table(_lesson_model(settings))
     trials = [(table, ["head"]), (table, [part for part in table if part != "embeddings"]),
               (OTHER_TABLE, ["block 2", "pooler", "head"]), (OTHER_TABLE, list(OTHER_TABLE))]
     for counts, parts in trials:
-        answer = share_fn(counts, parts)
+        answer = share_fn(dict(counts), list(parts))  # copies: it cannot change the reference
         if is_unsolved(answer):
             return False, "Replace the ... : sum the counts of the trainable parts, divide by the total."
         if not isinstance(answer, (int, float)):
@@ -37,13 +64,16 @@ def trainable_share(share_fn: Any, table: dict[str, int]) -> Verdict:
 
 
 @exercise
-def freeze_embeddings(freeze_fn: Any, model_factory: Any) -> Verdict:
-    """A function that freezes exactly the embedding parameters of a model."""
+def freeze_embeddings(freeze_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A function that freezes exactly the embedding parameters of a model.
+
+    It is tried on a fresh copy of the lesson's model, which the check loads itself.
+    """
     from helpers.freezing import EMBEDDINGS, parameter_parts
 
     if not callable(freeze_fn):
         return False, "freeze_embeddings must be a function that takes a model."
-    model = model_factory()
+    model = _lesson_model(settings)
     freeze_fn(model)
     parts = list(parameter_parts(model))
     embeddings = [name for name, _, part in parts if part == EMBEDDINGS]
@@ -60,7 +90,11 @@ def freeze_embeddings(freeze_fn: Any, model_factory: Any) -> Verdict:
 
 @exercise
 def fewest_blocks(fewest_fn: Any, sweep: dict[int, float], reference: float) -> Verdict:
-    """A function: the fewest trainable blocks whose F1 reaches 98 % of a reference F1 (None if none does)."""
+    """A function: the fewest trainable blocks whose F1 reaches 98 % of a reference F1 (None if none does).
+
+    ``sweep`` and ``reference`` are the F1 scores of the learner's own trainings, which a check
+    cannot repeat in its time; the fixed sweeps tried after them hold the function to the rule.
+    """
     if not callable(fewest_fn):
         return False, "fewest_blocks must be a function of (sweep, reference)."
     trials = [(sweep, reference), ({0: 0.5, 1: 0.79, 2: 0.83, 3: 0.82, 4: 0.84}, 0.84),

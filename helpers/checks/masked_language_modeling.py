@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from helpers.checks.core import Verdict, exercise, is_unsolved
+from helpers.checks.reference import lesson_settings
+from helpers.checks.reference import tokenizer as course_tokenizer
 from helpers.token_classification import IGNORED_LABEL
+
+LESSON = "04_masked_language_modeling"
 
 OUTCOMES = ("-", "[MASK]", "random", "kept")
 KEYS = ("selected", "[MASK]", "random", "kept")
@@ -49,7 +56,8 @@ def masking_counts(counts_fn: Any) -> Verdict:
     return True, "masking_counts gives the expected numbers for every setting tried."
 
 
-def _expected_outcomes(original: np.ndarray, inputs: np.ndarray, labels: np.ndarray, mask_id: int) -> list[str]:
+def _expected_outcomes(original: Sequence[int], inputs: Sequence[int], labels: Sequence[int],
+                       mask_id: int) -> list[str]:
     outcomes = []
     for before, after, label in zip(original, inputs, labels):
         if label == IGNORED_LABEL:
@@ -63,16 +71,43 @@ def _expected_outcomes(original: np.ndarray, inputs: np.ndarray, labels: np.ndar
     return outcomes
 
 
+def _lesson_batch(settings: SimpleNamespace) -> tuple[list[tuple[list[int], list[int], list[int]]], int]:
+    """(original ids, input ids, labels) of each review the lesson masks, as lists, and the mask token's id.
+
+    The lesson's own batch, made again: its reviews (:data:`helpers.data.MASKING_REVIEWS`), its
+    tokenizer and a collator seeded with its seed, which masks the same tokens every time.
+    """
+    from transformers import DataCollatorForLanguageModeling
+
+    from helpers.data import MASKING_REVIEWS
+
+    chosen = lesson_settings(LESSON, settings)
+    tokenizer = course_tokenizer(chosen)
+    two = tokenizer(list(MASKING_REVIEWS), padding=True, return_offsets_mapping=True, return_special_tokens_mask=True)
+    examples = [{key: two[key][i] for key in two} for i in range(len(MASKING_REVIEWS))]
+    batch = DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm_probability=0.15, seed=chosen.seed)(examples)
+    rows = [(two["input_ids"][i], batch["input_ids"][i].tolist(), batch["labels"][i].tolist())
+            for i in range(len(MASKING_REVIEWS))]
+    return rows, tokenizer.mask_token_id
+
+
 @exercise
-def masking_outcomes(outcomes_fn: Any, original_ids: Any, input_ids: Any, labels: Any, mask_token_id: int) -> Verdict:
-    """A function naming, per position, what the collator did: -, [MASK], random or kept."""
+def masking_outcomes(outcomes_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A function naming, per position, what the collator did: -, [MASK], random or kept.
+
+    It is tried on the lesson's masked reviews, which the check masks again itself
+    (``settings``: see :func:`helpers.checks.reference.lesson_settings`), then on a made-up batch.
+    """
     if not callable(outcomes_fn):
         return False, "masking_outcomes must be a function of (original_ids, input_ids, labels, mask_token_id)."
+    rows, mask_token_id = _lesson_batch(settings)
     synthetic = (np.array([101, 7, 8, 9, 10, 11, 102]), np.array([101, 103, 8, 55, 10, 103, 102]),
                  np.array([IGNORED_LABEL, 7, IGNORED_LABEL, 9, 10, IGNORED_LABEL, IGNORED_LABEL]), 103)
-    trials = [(np.asarray(original_ids), np.asarray(input_ids), np.asarray(labels), mask_token_id), synthetic]
-    for original, inputs, targets, mask_id in trials:
-        answer = outcomes_fn(original, inputs, targets, mask_id)
+    trials = [(*row, mask_token_id, f"the lesson's review {i}") for i, row in enumerate(rows)]
+    trials.append((*synthetic, "a made-up example"))
+    for original, inputs, targets, mask_id, what in trials:
+        # copies: it cannot change the reference
+        answer = outcomes_fn(copy.copy(original), copy.copy(inputs), copy.copy(targets), mask_id)
         if is_unsolved(answer):
             return False, "Replace the ... : a position was selected when its label is not -100."
         expected = _expected_outcomes(original, inputs, targets, mask_id)
@@ -84,12 +119,12 @@ def masking_outcomes(outcomes_fn: Any, original_ids: Any, input_ids: Any, labels
             return False, f"Use only the outcomes {list(OUTCOMES)}; got {unknown}."
         for position, (got, want) in enumerate(zip(answer, expected)):
             if got != want:
-                return False, (f"Position {position} (original id {int(original[position])}, input id "
+                return False, (f"In {what}, position {position} (original id {int(original[position])}, input id "
                                f"{int(inputs[position])}, label {int(targets[position])}) is {want!r}, "
                                f"you said {got!r}. The label says whether a position was selected; the input "
                                "says what replaced it.")
-    counts = {kind: _expected_outcomes(*trials[0]).count(kind) for kind in OUTCOMES[1:]}
-    return True, f"every position named correctly; in this batch: {counts}."
+    counts = {kind: _expected_outcomes(*rows[0], mask_token_id).count(kind) for kind in OUTCOMES[1:]}
+    return True, f"every position named correctly; in the lesson's review 0: {counts}."
 
 
 @exercise

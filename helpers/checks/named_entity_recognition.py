@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 from helpers.checks.core import Verdict, calls_during, exercise, is_unsolved
+from helpers.checks.reference import conll_test_tags, dataset, lesson_settings, tag_lists_problem
+from helpers.checks.reference import tokenizer as course_tokenizer
 from helpers.token_classification import align_word_labels, inside_map
 
-
+LESSON = "05_named_entity_recognition"
+REAL_SENTENCES = 20  # the first training sentences, the lesson's example (12) among them
 OTHER_LABELS = ["B-FILM", "O", "B-ACTOR", "I-FILM", "I-ACTOR"]  # B-/I- ids neither adjacent nor of one parity
 
 
@@ -26,23 +31,42 @@ def _library_shortcuts() -> dict[str, Any]:
             "seqeval's get_entities": get_entities}
 
 
+def _sentence_trials(settings: SimpleNamespace) -> list[tuple[list[int | None], list[int], list[str], str]]:
+    """(word_ids, word labels, tag names, which sentence) of the first training sentences, by the lesson's tokenizer."""
+    conll = dataset("conll2003")
+    names = conll["train"].features["ner_tags"].feature.names
+    tokenizer = course_tokenizer(lesson_settings(LESSON, settings))
+    trials = []
+    for index, row in enumerate(conll["train"].select(range(REAL_SENTENCES))):
+        word_ids = tokenizer(row["tokens"], is_split_into_words=True).word_ids()
+        trials.append((word_ids, list(row["ner_tags"]), names,
+                       f"In training sentence {index}, {' '.join(row['tokens'])!r:.70}"))
+    return trials
+
+
 @exercise
-def align_labels(align_fn: Any, word_ids: list[int | None], word_labels: list[int], label_names: list[str]) -> Verdict:
-    """A loop giving each token its word's label, I- for later pieces of a B- word, -100 to special tokens."""
+def align_labels(align_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A loop giving each token its word's label, I- for later pieces of a B- word, -100 to special tokens.
+
+    It is tried on CoNLL-2003 training sentences cut by the lesson's tokenizer, which the check loads
+    itself (``settings``: see :func:`helpers.checks.reference.lesson_settings`), then on made-up ones.
+    """
     if not callable(align_fn):
         return False, "align_labels must be a function of (word_ids, word_labels, label_names)."
-    trials = [(list(word_ids), list(word_labels), list(label_names)),
-              ([None, 0, 1, 1, 1, 2, None], [3, 4, 0], list(label_names)),
-              ([None, 0, 0, 1, 1, 2, 2, None], [0, 2, 1], OTHER_LABELS)]
-    for ids, labels, names in trials:
-        answer, used = calls_during(align_fn, (ids, labels, names), _library_shortcuts())
+    trials = _sentence_trials(settings)
+    names = trials[0][2]
+    trials += [(ids, labels, tags, f"For word_ids {ids}, word labels {labels} and tags {tags}")
+               for ids, labels, tags in [([None, 0, 1, 1, 1, 2, None], [3, 4, 0], names),
+                                         ([None, 0, 0, 1, 1, 2, 2, None], [0, 2, 1], OTHER_LABELS)]]
+    for ids, labels, names, where in trials:
+        answer, used = calls_during(align_fn, (list(ids), list(labels), list(names)), _library_shortcuts())
         if used:
             return False, f"Write the loop yourself: your function calls {used[0]}."
         if is_unsolved(answer):
             return False, "Replace the ... : walk through word_ids, remembering the previous word id."
         expected = _inside_labels(ids, labels, names)
         if not isinstance(answer, list) or len(answer) != len(expected):
-            return False, f"Return one label per token ({len(expected)} for word_ids {ids}); got {answer!r:.100}."
+            return False, f"{where}: return one label per token ({len(expected)} of them); got {answer!r:.100}."
         if answer != expected:
             position = next(i for i, (a, e) in enumerate(zip(answer, expected)) if a != e)
             word = ids[position]
@@ -51,7 +75,7 @@ def align_labels(align_fn: Any, word_ids: list[int | None], word_labels: list[in
                     f"a later piece of word {word}, tagged {names[labels[word]]}")
             hint = (" Find the I- tag by its name (label_names), not by arithmetic on the id."
                     if names is OTHER_LABELS else "")
-            return False, (f"For word_ids {ids}, word labels {labels} and tags {names}: token {position} is {what} "
+            return False, (f"{where}: token {position} is {what} "
                            f"and should get {expected[position]}, you gave {answer[position]}.{hint}")
     return True, "first pieces get their word's label, later pieces its I- form, special tokens -100."
 
@@ -105,15 +129,25 @@ def _confusions(true_tags: list[list[str]], pred_tags: list[list[str]]) -> Count
 
 
 @exercise
-def most_confused(confused_fn: Any, true_tags: list[list[str]], pred_tags: list[list[str]]) -> Verdict:
-    """A function: the (true type, predicted type) pair most often confused at the word level."""
+def most_confused(confused_fn: Any, pred_words: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: the (true type, predicted type) pair most often confused at the word level.
+
+    ``pred_words`` are the learner's model's tags of the lesson's test sentences; their true tags
+    come from the course's test split (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     if not callable(confused_fn):
         return False, "most_confused must be a function of (true_tags, pred_tags)."
+    chosen = lesson_settings(LESSON, settings)
+    true_words = conll_test_tags(chosen, "ner_tags")
+    problem = tag_lists_problem("pred_words", pred_words, true_words, chosen)
+    if problem:
+        return False, problem
     other_true = [["B-ORG", "I-ORG", "O", "B-LOC"], ["B-ORG", "O", "B-PER"], ["B-MISC", "O"]]
     other_pred = [["B-LOC", "I-LOC", "O", "B-LOC"], ["B-PER", "O", "B-ORG"], ["O", "B-PER"]]
-    for truth, prediction in [(true_tags, pred_tags), (other_true, other_pred)]:
+    for truth, prediction in [(true_words, pred_words), (other_true, other_pred)]:
         counts = _confusions(truth, prediction)
-        answer = confused_fn(truth, prediction)
+        # copies: it cannot change the reference
+        answer = confused_fn(copy.deepcopy(truth), copy.deepcopy(prediction))
         if answer is ... or (answer is None and counts):
             return False, "Replace the ... : count (true type, predicted type) over words where both are entities."
         if not counts:
@@ -128,6 +162,7 @@ def most_confused(confused_fn: Any, true_tags: list[list[str]], pred_tags: list[
         hint = (" The first element is the true type, the second the predicted one." if swapped else
                 " Compare types without their B-/I- prefix and skip words where either tag is O.")
         return False, f"The most confused pair is {best[0]} ({top} words); you gave {answer!r}.{hint}"
-    counts = _confusions(true_tags, pred_tags)
+    counts = _confusions(true_words, pred_words)
     summary = f"{counts.most_common(1)[0]}" if counts else "no confusion at all"
     return True, f"most_confused finds the commonest confusion; here: {summary}."
+

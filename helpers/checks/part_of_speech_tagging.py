@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import copy
+from collections import Counter, defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from helpers.checks.core import Verdict, close, exercise, is_unsolved
+from helpers.checks.reference import conll_test_tags, dataset, lesson_settings, tag_lists_problem
 from helpers.token_classification import PUNCTUATION_TAGS
 
+LESSON = "06_part_of_speech_tagging"
 COARSE_PREFIXES = {"NN": "noun", "VB": "verb", "JJ": "adjective"}
 
 
@@ -16,15 +20,35 @@ def _ambiguity(counts: Counter) -> tuple[int, int]:
     return len(counts), sum(counts.values())
 
 
+def _training_tag_counts(settings: SimpleNamespace) -> dict[str, Counter]:
+    """Word -> how often it carried each gold POS tag, in the lesson's training sentences."""
+    from helpers.data import subset
+
+    chosen = lesson_settings(LESSON, settings)
+    train = dataset("conll2003")["train"]
+    names = train.features["pos_tags"].feature.names
+    counts: dict[str, Counter] = defaultdict(Counter)
+    sentences = subset(train, chosen.max_train_samples, seed=chosen.seed)
+    for words, tags in zip(sentences["tokens"], sentences["pos_tags"]):
+        for word, tag in zip(words, tags):
+            counts[word][names[tag]] += 1
+    return counts
+
+
 @exercise
-def most_ambiguous_word(ambiguous_fn: Any, tag_counts: dict[str, Counter]) -> Verdict:
-    """A function: the word with the most distinct tags, the most frequent one among ties."""
+def most_ambiguous_word(ambiguous_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: the word with the most distinct tags, the most frequent one among ties.
+
+    It is given the word -> tag counts of the lesson's training sentences, which the check counts
+    itself from the course's data (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     if not callable(ambiguous_fn):
         return False, "most_ambiguous_word must be a function of the word -> tag counts."
+    tag_counts = _training_tag_counts(settings)
     tied = {"set": Counter({"VBN": 3, "NN": 1, "VB": 1}), "close": Counter({"NN": 2, "JJ": 2, "RB": 2}),
             "the": Counter({"DT": 90})}
     for counts in (tag_counts, tied):
-        answer = ambiguous_fn(counts)
+        answer = ambiguous_fn(copy.deepcopy(counts))  # copies: it cannot change the reference
         if is_unsolved(answer):
             return False, "Replace the ... : compare the words by their number of distinct tags."
         best = max(_ambiguity(c) for c in counts.values())
@@ -39,7 +63,7 @@ def most_ambiguous_word(ambiguous_fn: Any, tag_counts: dict[str, Counter]) -> Ve
                            "count distinct tags, not occurrences.")
         return False, (f"{answer!r} and {expected[0]!r} both carried {distinct} distinct tags; {expected[0]!r} "
                        f"occurs {best[1]} times, {answer!r} {occurrences}: break ties by frequency.")
-    word = ambiguous_fn(tag_counts)
+    word = ambiguous_fn(copy.deepcopy(tag_counts))
     return True, f"{word!r} carried {len(tag_counts[word])} different tags: {dict(tag_counts[word].most_common())}."
 
 
@@ -48,10 +72,14 @@ def _coarse(tags: list[str]) -> list[str]:
 
 
 @exercise
-def coarse_tags(coarse_fn: Any, tag_names: list[str]) -> Verdict:
-    """A function mapping Penn Treebank tags to noun, verb, adjective or other."""
+def coarse_tags(coarse_fn: Any) -> Verdict:
+    """A function mapping Penn Treebank tags to noun, verb, adjective or other.
+
+    It is tried on every POS tag of CoNLL-2003, from the course's data, then on a few more.
+    """
     if not callable(coarse_fn):
         return False, "coarse_tags must be a function of one list of tags."
+    tag_names = dataset("conll2003")["train"].features["pos_tags"].feature.names
     for tags in (list(tag_names), ["MD", "VBZ", "NNPS", "JJS", "PRP$", "WP$", "NN|SYM"]):
         answer = coarse_fn(list(tags))
         if is_unsolved(answer):
@@ -89,14 +117,24 @@ def _likely_mistakes(true_tags: list[list[str]], pred_tags: list[list[str]]) -> 
 
 
 @exercise
-def accuracy_without_punctuation(accuracy_fn: Any, true_tags: list[list[str]], pred_tags: list[list[str]]) -> Verdict:
-    """A function: token accuracy over the words whose true tag is not punctuation."""
+def accuracy_without_punctuation(accuracy_fn: Any, pred_tags: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: token accuracy over the words whose true tag is not punctuation.
+
+    ``pred_tags`` are the learner's model's tags of the lesson's test sentences; their true tags
+    come from the course's test split (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     if not callable(accuracy_fn):
         return False, "accuracy_without_punctuation must be a function of (true_tags, pred_tags)."
+    chosen = lesson_settings(LESSON, settings)
+    true_tags = conll_test_tags(chosen, "pos_tags")
+    problem = tag_lists_problem("pred_tags", pred_tags, true_tags, chosen)
+    if problem:
+        return False, problem
     other_true = [["NN", "VBD", "JJ", ","], ["DT", "NN"]]
     other_pred = [["NN", ",", "JJ", ","], ["DT", "VB"]]
     for truth, prediction in [(true_tags, pred_tags), (other_true, other_pred)]:
-        answer = accuracy_fn(truth, prediction)
+        # copies: it cannot change the reference
+        answer = accuracy_fn(copy.deepcopy(truth), copy.deepcopy(prediction))
         if is_unsolved(answer):
             return False, "Replace the ... : pair the tags word by word and skip words whose true tag is punctuation."
         expected = _accuracy(truth, prediction)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from helpers.checks.core import Verdict, calls_during, close, exercise, is_unsolved
+from helpers.checks.reference import dataset, lesson_settings
+from helpers.checks.reference import tokenizer as course_tokenizer
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+LESSON = "07_question_answering"
 
 
 def _library_shortcuts() -> dict[str, Any]:
@@ -16,6 +25,15 @@ def _library_shortcuts() -> dict[str, Any]:
     return {f"helpers.question_answering.{name}": getattr(question_answering, name)
             for name in ("_answer_tokens", "qa_train_features", "best_span", "postprocess_qa",
                          "squad_f1", "_token_f1")}
+
+
+def _long_example(settings: SimpleNamespace) -> tuple[dict[str, Any], PreTrainedTokenizerBase, SimpleNamespace]:
+    """The lesson's long example (:func:`helpers.question_answering.long_example`), its tokenizer, its settings."""
+    from helpers.question_answering import long_example
+
+    chosen = lesson_settings(LESSON, settings)
+    tokenizer = course_tokenizer(chosen)
+    return long_example(dataset("squad")["validation"], tokenizer, chosen.max_length, chosen.stride), tokenizer, chosen
 
 
 def _span_trials(windows: Any, example: dict[str, Any]) -> list[tuple[list, list, int, int, str]]:
@@ -45,14 +63,23 @@ def _span_trials(windows: Any, example: dict[str, Any]) -> list[tuple[list, list
 
 
 @exercise
-def answer_token_span(span_fn: Any, windows: Any, example: dict[str, Any]) -> Verdict:
-    """A function: the answer's first and last token in one window, or (0, 0) if it is not whole there."""
+def answer_token_span(span_fn: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: the answer's first and last token in one window, or (0, 0) if it is not whole there.
+
+    It is tried on the windows of the lesson's long example, which the check picks and tokenizes
+    itself from the course's data (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     from helpers.question_answering import _answer_tokens
 
     if not callable(span_fn):
         return False, "answer_token_span must be a function of (offsets, sequence_ids, start_char, end_char)."
+    example, tokenizer, chosen = _long_example(settings)
+    windows = tokenizer(example["question"], example["context"], max_length=chosen.max_length, stride=chosen.stride,
+                        truncation="only_second", return_overflowing_tokens=True, return_offsets_mapping=True)
     for offsets, sequence_ids, start_char, end_char, what in _span_trials(windows, example):
-        answer, used = calls_during(span_fn, (offsets, sequence_ids, start_char, end_char), _library_shortcuts())
+        # copies: it cannot change the reference
+        answer, used = calls_during(span_fn, (list(offsets), list(sequence_ids), start_char, end_char),
+                                    _library_shortcuts())
         if used:
             return False, f"Write the search yourself: your function calls {used[0]}."
         if is_unsolved(answer):
@@ -88,14 +115,42 @@ def _window_trials(windows: dict[str, Any], start_logits: Any, end_logits: Any) 
     return trials
 
 
+def _logits(start_logits: Any, end_logits: Any, offsets: list[list[Any]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The start and end logits as arrays, if they hold one row per window, at least as long as its offsets."""
+    try:
+        starts, ends = np.asarray(start_logits, dtype=float), np.asarray(end_logits, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    right = (starts.ndim == 2 and starts.shape == ends.shape and len(starts) == len(offsets)
+             and starts.shape[1] >= max(map(len, offsets)))
+    return (starts, ends) if right else None
+
+
 @exercise
-def best_span_in_window(best_fn: Any, windows: dict[str, Any], start_logits: Any, end_logits: Any) -> Verdict:
-    """A function: the best valid (score, start char, end char) of one window among the n-best starts and ends."""
+def best_span_in_window(best_fn: Any, start_logits: Any, end_logits: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: the best valid (score, start char, end char) of one window among the n-best starts and ends.
+
+    The logits are the learner's model's, for the windows of the lesson's long example; the check
+    picks that example and cuts its windows itself from the course's data (``settings``: see
+    :func:`helpers.checks.reference.lesson_settings`).
+    """
+    from helpers.question_answering import qa_eval_features
+
     if not callable(best_fn):
         return False, ("best_span_in_window must be a function of "
                        "(offsets, start_logits, end_logits, n_best, max_answer_length).")
-    for offsets, starts, ends, n_best, longest, what in _window_trials(windows, start_logits, end_logits):
-        answer, used = calls_during(best_fn, (offsets, starts, ends, n_best, longest), _library_shortcuts())
+    example, tokenizer, chosen = _long_example(settings)
+    features = qa_eval_features(tokenizer, chosen.max_length, chosen.stride)
+    windows = features({key: [value] for key, value in example.items()})
+    logits = _logits(start_logits, end_logits, windows["offset_mapping"])
+    if logits is None:
+        return False, (f"long_starts and long_ends must hold the model's start and end logits of the long paragraph's "
+                       f"{len(windows['offset_mapping'])} windows, one row per window (profile {chosen.profile!r}); "
+                       f"got {np.shape(start_logits)} and {np.shape(end_logits)}.")
+    for offsets, starts, ends, n_best, longest, what in _window_trials(windows, *logits):
+        # copies: it cannot change the reference
+        answer, used = calls_during(best_fn, (copy.deepcopy(offsets), starts.copy(), ends.copy(), n_best, longest),
+                                    _library_shortcuts())
         if used:
             return False, f"Write the search yourself: your function calls {used[0]}."
         if answer is ...:
@@ -114,12 +169,23 @@ def best_span_in_window(best_fn: Any, windows: dict[str, Any], start_logits: Any
 
 
 @exercise
-def f1_by_hand(f1_fn: Any, prediction: str, truth: str) -> Verdict:
-    """A function: SQuAD F1 of one prediction against one gold answer, on bags of normalised words."""
+def f1_by_hand(f1_fn: Any, prediction: str, question_id: str) -> Verdict:
+    """A function: SQuAD F1 of one prediction against one gold answer, on bags of normalised words.
+
+    ``prediction`` is the learner's model's answer to the SQuAD validation question ``question_id``;
+    its first gold answer comes from the course's data.
+    """
     from helpers.question_answering import squad_f1
 
     if not callable(f1_fn):
         return False, "f1_by_hand must be a function of (prediction, truth)."
+    if not isinstance(prediction, str):
+        return False, f"The prediction must be the model's answer, a string; got {prediction!r:.80}."
+    validation = dataset("squad")["validation"]
+    ids = list(validation["id"])
+    if question_id not in ids:
+        return False, f"{question_id!r} is not the id of a SQuAD validation question: pass partly_right."
+    truth = validation[ids.index(question_id)]["answers"]["text"][0]
     trials = [(prediction, truth), ("the cat sat on the mat", "a cat sat"), ("the cat and the cat", "a cat cat"),
               ("Denver Broncos", "Broncos of Denver"), ("1884", "in 1884."), ("", ""), ("the", "Paris"),
               ("Paris", "London")]
@@ -135,4 +201,4 @@ def f1_by_hand(f1_fn: Any, prediction: str, truth: str) -> Verdict:
                     if (predicted, gold) == ("the cat and the cat", "a cat cat") else
                     " Two texts with no words left are a perfect match." if predicted == gold == "" else "")
             return False, f"F1 of {predicted!r} against {gold!r} is {expected:.4f}; you gave {answer!r}.{hint}"
-    return True, f"F1 of {prediction!r} against {truth!r}: {squad_f1(prediction, [truth]):.4f}."
+    return True, f"F1 of {prediction!r} against the gold answer {truth!r}: {squad_f1(prediction, [truth]):.4f}."

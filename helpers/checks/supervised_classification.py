@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from helpers.checks.core import Verdict, close, exercise, is_unsolved
+from helpers.checks.reference import count_mismatch, dataset, lesson_settings
+
+LESSON = "01_supervised_classification"
+
+
+def _test_split(settings: SimpleNamespace) -> tuple[list[int], list[str], SimpleNamespace]:
+    """The true labels of the lesson's test sentences, in order, the label names, and the lesson's settings."""
+    from helpers.data import subset
+
+    chosen = lesson_settings(LESSON, settings)
+    reviews = dataset("rotten_tomatoes")
+    test = subset(reviews["test"], chosen.max_eval_samples, seed=chosen.seed)
+    return list(test["label"]), reviews["test"].features["label"].names, chosen
 
 
 @exercise
-def f1_by_hand(answer: Any, y_true: list[int], y_pred: list[int]) -> Verdict:
-    """F1 of the positive class, computed from confusion-matrix counts."""
+def f1_by_hand(answer: Any, y_pred: Any, settings: SimpleNamespace) -> Verdict:
+    """F1 of the positive class, computed from confusion-matrix counts.
+
+    ``y_pred`` is the model's prediction per test sentence; the true labels come from the
+    course's test split (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
     if is_unsolved(answer):
         return False, "Replace the ... with F1 computed from tp, fp and fn."
+    y_pred = y_pred.tolist() if hasattr(y_pred, "tolist") else y_pred  # a NumPy array is fine too
+    if not isinstance(y_pred, (list, tuple)):
+        return False, f"y_pred must be the list of predicted labels, one per test sentence; got {y_pred!r:.80}."
+    y_true, _, chosen = _test_split(settings)
+    if len(y_pred) != len(y_true):
+        return False, count_mismatch("y_pred", len(y_pred), len(y_true), "test sentences", chosen)
     true_positives = sum(1 for t, p in zip(y_true, y_pred) if t == p == 1)
     if isinstance(answer, float) and answer != answer and true_positives == 0:
         return True, ("F1 is undefined (0/0) here because the model found no true positive; "
@@ -36,18 +60,29 @@ def f1_by_hand(answer: Any, y_true: list[int], y_pred: list[int]) -> Verdict:
 
 
 @exercise
-def per_class_f1(metric_fn: Any, logits: Any, labels: Any, label_names: list[str]) -> Verdict:
-    """A ``compute_metrics`` that returns ``f1_<label>`` for every class."""
+def per_class_f1(metric_fn: Any, logits: Any, settings: SimpleNamespace) -> Verdict:
+    """A ``compute_metrics`` that returns ``f1_<label>`` for every class.
+
+    ``logits`` are the model's scores per test sentence; the labels and their names come from
+    the course's test split (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
+    """
     import numpy as np
     from sklearn.metrics import f1_score
 
     if not callable(metric_fn):
         return False, "per_class_f1 must be a function that takes (logits, labels)."
-    result = metric_fn((np.asarray(logits), np.asarray(labels)))
+    logits = np.asarray(logits)
+    labels, label_names, chosen = _test_split(settings)
+    if logits.ndim != 2 or logits.shape[1] != len(label_names):
+        return False, (f"The logits have shape {logits.shape}; expected one row of {len(label_names)} scores "
+                       "per test sentence (prediction.predictions).")
+    if len(logits) != len(labels):
+        return False, count_mismatch("prediction.predictions", len(logits), len(labels), "test sentences", chosen)
+    result = metric_fn((logits.copy(), np.asarray(labels)))  # copies: it cannot change the reference
     if not isinstance(result, dict):
         return False, (f"per_class_f1 returned {result!r}; return a dict like "
                        + "{" + ", ".join(f"'f1_{n}': ..." for n in label_names) + "}.")
-    expected = f1_score(np.asarray(labels), np.asarray(logits).argmax(-1), average=None,
+    expected = f1_score(np.asarray(labels), logits.argmax(-1), average=None,
                         labels=list(range(len(label_names))), zero_division=0)
     wanted = {f"f1_{n}": float(v) for n, v in zip(label_names, expected)}
     missing = sorted(set(wanted) - set(result))
@@ -56,24 +91,33 @@ def per_class_f1(metric_fn: Any, logits: Any, labels: Any, label_names: list[str
     wrong = [k for k in wanted
              if not isinstance(result[k], (int, float, np.floating)) or not close(result[k], wanted[k])]
     if wrong:
-        return False, (f"{wrong[0]} is {result[wrong[0]]!r}, expected {wanted[wrong[0]]:.4f}: "
+        given = result[wrong[0]]
+        shown = f"{float(given):.4f}" if isinstance(given, (int, float, np.floating)) else repr(given)
+        return False, (f"{wrong[0]} is {shown}, expected {wanted[wrong[0]]:.4f}: "
                        "score each class as if it were the positive one (average=None).")
     return True, "per-class F1: " + ", ".join(f"{k} = {v:.3f}" for k, v in wanted.items())
 
 
 @exercise
-def pipeline(classifier: Any, predictions: Any, sentences: list[str], model_dir: str) -> Verdict:
-    """Label new sentences with a pipeline built from the saved model."""
+def pipeline(classifier: Any, predictions: Any, model_dir: str) -> Verdict:
+    """Label the lesson's new sentences (:data:`helpers.data.PIPELINE_REVIEWS`) with a pipeline on the saved model.
+
+    The learner's model, saved in ``model_dir``, is theirs: what it says is the reference.
+    """
     from transformers import Pipeline
     from transformers import pipeline as make_pipeline
 
+    from helpers.data import PIPELINE_REVIEWS
+
+    sentences = list(PIPELINE_REVIEWS)
     if not isinstance(classifier, Pipeline):
         return False, ("classifier must be a transformers pipeline: "
                        "pipeline('text-classification', model=..., tokenizer=...).")
     if is_unsolved(predictions) or not isinstance(predictions, list):
         return False, "new_predictions must be a list with one label (a string) per sentence."
     if len(predictions) != len(sentences):
-        return False, f"{len(predictions)} predictions for {len(sentences)} sentences."
+        return False, (f"{len(predictions)} predictions for the lesson's {len(sentences)} sentences: label each "
+                       "sentence of new_sentences, in order.")
     reference = [out["label"] for out in make_pipeline("text-classification", model=model_dir)(sentences)]
     if predictions != reference:
         bad = next(i for i, (a, b) in enumerate(zip(predictions, reference)) if a != b)
