@@ -303,9 +303,9 @@ def git_status() -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-def course_hashes() -> dict[str, str]:
-    """A hash of every file of the course: helpers, solutions, notebooks, site-packages, the data cache."""
-    folders = [ROOT / "helpers", ROOT / "solutions", ROOT / "notebooks", *map(Path, site.getsitepackages()), cache_dir()]
+def course_hashes(folders: list[Path] | None = None) -> dict[str, str]:
+    """A hash of every file of the course: helpers, solutions, notebooks, site-packages (or of ``folders``)."""
+    folders = folders or [ROOT / "helpers", ROOT / "solutions", ROOT / "notebooks", *map(Path, site.getsitepackages())]
     hashes = {}
     for folder in folders:
         for path in sorted(folder.rglob("*")):
@@ -356,7 +356,7 @@ def write_cases(cases: dict, folder_of: Callable[[str], Path]) -> dict[str, Path
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, NotebookGrade]:
     """Every case graded once, ``GRADING_JOBS`` at a time; checks that nothing of the course or machine changed."""
-    status, hashes = git_status(), course_hashes()
+    status, hashes, cache = git_status(), course_hashes(), course_hashes([cache_dir()])
     numbers = {name: number for number, name in enumerate(CASES)}
     paths = write_cases(CASES, lambda name: tmp_path_factory.mktemp(f"case{numbers[name]:02d}"))
     before = {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()}
@@ -365,6 +365,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, NotebookGrade]
     assert {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in paths.items()} == before
     assert git_status() == status, "grading changed the checkout"
     assert course_hashes() == hashes, "grading changed a file of the course"
+    # The cache: every file as it was. (Tests running beside this one may add files to it.)
+    assert {path: digest for path, digest in course_hashes([cache_dir()]).items() if path in cache} == cache, (
+        "grading changed a file of the data cache")
     assert hostile_processes() == [], "a process a submission started outlived its grading"
     return dict(zip(CASES, grades))
 

@@ -4,7 +4,9 @@ A lesson's check cell imports its module afresh and calls the check named like
 its exercise, for example::
 
     from helpers.checks import supervised_classification as checks
-    checks.f1_by_hand(f1_by_hand, y_true, y_pred)
+    checks.f1_by_hand(f1_by_hand, y_pred, settings)
 
-Each check prints ``PASS`` or ``NOT YET`` with a hint (:mod:`helpers.checks.core`).
+Each check prints ``PASS`` or ``NOT YET`` with a hint (:mod:`helpers.checks.core`). What it
+compares the learner's work with comes from the course's own data, never from the learner's
+variables (:mod:`helpers.checks.reference`).
 """

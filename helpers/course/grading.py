@@ -267,9 +267,11 @@ def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int, 
     """Execute ``nb`` with nbval, its kernel sandboxed unless ``limits`` is None; the cells' outcomes,
     and an error if the run broke. Every file of the run is in a temporary folder, removed after it."""
     root = require_checkout()
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
-        lesson_dir, grader_dir, sockets = (Path(folder) / part for part in ("lesson", "grader", "kernel"))
-        for part in (lesson_dir, grader_dir, sockets):
+    # The kernel's sockets in a short path under /tmp: a Unix socket's path has at most 107 bytes.
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder, \
+            tempfile.TemporaryDirectory(prefix="course-kernel-", dir="/tmp") as sockets_folder:
+        lesson_dir, grader_dir, sockets = Path(folder) / "lesson", Path(folder) / "grader", Path(sockets_folder)
+        for part in (lesson_dir, grader_dir):
             part.mkdir()
         copy = lesson_dir / f"{name}.ipynb"  # nbval starts the kernel in this folder
         nbformat.write(nb, copy)

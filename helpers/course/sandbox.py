@@ -87,11 +87,12 @@ def kernel_argv(sockets: Path, limits: Limits, env: dict[str, str]) -> list[str]
             argv += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             argv += ["--ro-bind", top, top]
+    disk = str(limits.disk_mib * MIB)
+    # The tmpfs first, so that a course folder or the sockets' folder under /tmp is bound on top of it.
+    argv += ["--size", disk, "--tmpfs", str(SANDBOX), "--dir", str(HOME), "--dir", str(TMP), "--dir", str(WORK)]
     for folder in _course_folders():
         argv += ["--ro-bind", str(folder), str(folder)]
-    disk = str(limits.disk_mib * MIB)
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHARED_MEMORY_MIB * MIB), "--tmpfs", "/dev/shm",
-             "--size", disk, "--tmpfs", str(SANDBOX), "--dir", str(HOME), "--dir", str(TMP), "--dir", str(WORK),
              "--bind", str(sockets), str(sockets), "--remount-ro", "/dev", "--remount-ro", "/",
              "--chdir", str(WORK), "--clearenv"]
     inside = {**env, "HOME": str(HOME), "TMPDIR": str(TMP), "IPYTHONDIR": str(HOME / ".ipython"),
