@@ -152,7 +152,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
     Lesson(
         "07_question_answering",
         {
-            "smoke": {"model_id": MINILM, "max_train_samples": 80, "max_eval_samples": 50, "num_train_epochs": 1,
+            "smoke": {"model_id": MINILM, "max_train_samples": 48, "max_eval_samples": 40, "num_train_epochs": 1,
                       "learning_rate": 1e-4, "batch_size": 16, "max_length": 256, "stride": 64},
             "cpu": {"model_id": MINILM, "max_train_samples": 6000, "max_eval_samples": 1000, "num_train_epochs": 1,
                     "learning_rate": 1e-4, "batch_size": 16, "max_length": 256, "stride": 64},
