@@ -119,6 +119,16 @@ def graded_three_ways(tmp_path: Path) -> Callable[[str, str, str, str], dict[str
 
 
 @pytest.fixture
+def offline_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
+    from helpers import data, models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(data, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
+
+
+@pytest.fixture
 def grading(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[dict]]:
     """Grading mode, for calling checks directly; returns a function that lists the verdicts they published."""
     import IPython.display

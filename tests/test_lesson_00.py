@@ -8,13 +8,7 @@ from helpers.checks import course_tour as checks
 from helpers.checks.core import ExerciseFailed
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The course's data from its offline copy, as under grading: no test reaches the network."""
-    from helpers import data
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(data, "hub_online", lambda: False)
+pytestmark = pytest.mark.usefixtures("offline_sources")  # no test reaches the network
 
 
 @pytest.fixture

@@ -19,14 +19,7 @@ SMOKE = lesson("01_supervised_classification").profiles["smoke"]
 FORGED = SimpleNamespace(profile="full", seed=7, max_eval_samples=8)
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
-    from helpers import data, models
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(data, "hub_online", lambda: False)
-    monkeypatch.setattr(models, "hub_online", lambda: False)
+pytestmark = pytest.mark.usefixtures("offline_sources")  # no test reaches the network
 
 
 @pytest.fixture

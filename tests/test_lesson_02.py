@@ -15,14 +15,7 @@ from helpers.checks.core import ExerciseFailed
 FORGED = SimpleNamespace(profile="full", seed=7, model_id="my/model")
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The course's data and models from their offline copies, as under grading: no test reaches the network."""
-    from helpers import data, models
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(data, "hub_online", lambda: False)
-    monkeypatch.setattr(models, "hub_online", lambda: False)
+pytestmark = pytest.mark.usefixtures("offline_sources")  # no test reaches the network
 
 
 def tiny_bert():

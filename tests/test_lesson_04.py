@@ -16,13 +16,7 @@ from helpers.checks.core import ExerciseFailed
 FORGED = SimpleNamespace(profile="full", seed=7, model_id="my/model")
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The course's models from their offline copies, as under grading: no test reaches the network."""
-    from helpers import models
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(models, "hub_online", lambda: False)
+pytestmark = pytest.mark.usefixtures("offline_sources")  # no test reaches the network
 
 
 def right_counts(num_tokens, mlm_probability, mask_replace_prob, random_replace_prob):
