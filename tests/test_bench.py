@@ -50,15 +50,20 @@ def test_tiny_bench_writes_both_recipes(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_two_processes_train_and_write_the_result_once(tmp_path: Path):
+def test_two_processes_train_and_write_the_result_once(tmp_path: Path, tmp_path_factory):
     torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent))
     out = tmp_path / "result.json"
+    logs = tmp_path_factory.mktemp("torchrun-logs")
+    # Each rank's stderr goes to its own file: on one shared stream the two reports can interleave.
     done = subprocess.run(
-        [torchrun, "--standalone", "--nproc_per_node=2", "-m", "helpers.course.train", "--recipe", "fast",
+        [torchrun, "--standalone", "--nproc_per_node=2", "--log-dir", str(logs), "--redirects", "2",
+         "-m", "helpers.course.train", "--recipe", "fast",
          "--examples", "64", "--eval-examples", "32", "--device", "cpu", "--out", str(out)],
         capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    reports = [json.loads(line) for line in done.stderr.splitlines() if line.startswith('{"recipe"')]
+    rank_logs = sorted(logs.rglob("stderr.log"))
+    assert done.returncode == 0, done.stderr[-3000:] + "".join(log.read_text()[-2000:] for log in rank_logs)
+    reports = [json.loads(line) for log in rank_logs for line in log.read_text().splitlines()
+               if line.startswith('{"recipe"')]
     assert sorted(report["rank"] for report in reports) == [0, 1]
     assert all(report["processes"] == 2 for report in reports)
     assert json.loads(out.read_text())["processes"] == 2
