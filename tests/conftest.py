@@ -36,7 +36,7 @@ if _WORKERS > 1:
     os.environ.setdefault("OMP_NUM_THREADS", str(_CORES_PER_WORKER))
 
 # The course's tooling: what `course` runs and grades with, and no lesson reaches.
-TOOLING_MODULES = {"build", "cli", "grading", "home", "nbval_plugin", "runner"}
+TOOLING_MODULES = {"build", "cli", "engine", "gradebook", "grading", "home", "nbval_plugin", "runner"}
 
 
 def imported_modules(source: str) -> set[str]:

@@ -47,8 +47,15 @@ def report(exercise: str, passed: bool, message: str) -> None:
         raise ExerciseFailed(f"[{exercise}] {message}")
 
 
-def exercise(check: Callable[..., Verdict]) -> Callable[..., None]:
-    """Make ``check`` (returning ``(passed, message)``) the check of the exercise of the same name."""
+def exercise(check: Callable[..., Verdict] | None = None, *, points: int = 1) -> Any:
+    """Make ``check`` (returning ``(passed, message)``) the check of the exercise of the same name.
+
+    Use it as ``@exercise``, worth 1 point in the gradebook, or as ``@exercise(points=2)``.
+    """
+    if not isinstance(points, int) or isinstance(points, bool) or points < 1:
+        raise ValueError(f"An exercise is worth a whole number of points, 1 or more; got {points!r}.")
+    if check is None:
+        return functools.partial(exercise, points=points)
 
     @functools.wraps(check)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -56,12 +63,18 @@ def exercise(check: Callable[..., Verdict]) -> Callable[..., None]:
         report(check.__name__, passed, message)
 
     run.is_exercise = True  # type: ignore[attr-defined]
+    run.points = points  # type: ignore[attr-defined]
     return run
 
 
 def exercise_names(module: ModuleType) -> list[str]:
     """The exercises a checks module defines, in the order it defines them."""
-    return [name for name, value in vars(module).items() if getattr(value, "is_exercise", False)]
+    return list(exercise_points(module))
+
+
+def exercise_points(module: ModuleType) -> dict[str, int]:
+    """The points of each exercise a checks module defines, in the order it defines them."""
+    return {name: value.points for name, value in vars(module).items() if getattr(value, "is_exercise", False)}
 
 
 def is_unsolved(answer: Any) -> bool:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from helpers.course.config import require_checkout
+from helpers.course.gradebook import STUDENT_PATTERN
 from helpers.course.sandbox import Limits
 
 
@@ -43,14 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--eval-examples", type=int, default=None, help="test examples (default: all)")
     bench.add_argument("--epochs", type=float, default=1.0)
     bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    grade = sub.add_parser("grade", help="grade submitted lessons with nbval (smoke profile)")
-    grade.add_argument("submissions", nargs="+", type=Path)
+    grade = sub.add_parser("grade", help="grade a class's submissions with nbval (smoke profile) into a gradebook",
+                           description="Grade submitted notebooks, or every notebook in the folders given, into "
+                                       "OUT/gradebook.csv, with each student's feedback in OUT/feedback/.")
+    grade.add_argument("submissions", nargs="+", type=Path, help="notebooks, or folders of them")
+    grade.add_argument("--out", type=Path, default=Path("grades"), help="the gradebook's folder (default grades/)")
+    grade.add_argument("--student-pattern", default=STUDENT_PATTERN,
+                       help="a regular expression whose group 'student' is found in each submission's path "
+                            f"(default {STUDENT_PATTERN!r}: the folder holding it)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade every submission again, also those unchanged since they were graded")
+    grade.add_argument("--executed", action="store_true", help="also keep each executed notebook in OUT/executed/")
     grade.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     grade.add_argument("--notebook-timeout", type=int, default=1800,
                        help="seconds for a whole notebook (default 1800)")
-    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    grade.add_argument("--json", type=Path, help="also write the table as JSON")
-    grade.add_argument("--csv", type=Path, help="also write the table as CSV")
+    grade.add_argument("--jobs", type=int, default=1,
+                       help="submissions graded at once, by a local Dask cluster when more than 1 (default 1)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the workers of the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786)")
     sealed = grade.add_argument_group("sandbox", "each kernel runs in a bubblewrap sandbox with these limits")
     defaults = Limits()
     sealed.add_argument("--memory", type=int, default=defaults.memory_mib, metavar="MIB",
@@ -90,20 +101,19 @@ def main(argv: list[str] | None = None) -> int:
         for path in build_notebooks():
             print(f"wrote {path}")
     elif args.command == "grade":
-        from helpers.course.grading import format_table, grade as grade_notebooks, write_report
+        from helpers.course.gradebook import grade_class, summary
+        from helpers.course.grading import Settings
 
         limits = None if args.no_sandbox else Limits(args.memory, args.processes, args.file_size, args.disk)
+        settings = Settings(args.timeout, args.notebook_timeout, limits=limits, executed=args.executed)
         try:
-            grades = grade_notebooks(args.submissions, cell_timeout=args.timeout,
-                                     notebook_timeout=args.notebook_timeout, jobs=args.jobs, limits=limits)
-        except (RuntimeError, ValueError, FileNotFoundError) as error:
+            entries = grade_class(args.submissions, args.out, settings, args.jobs, args.scheduler,
+                                  args.student_pattern, args.regrade)
+        except (RuntimeError, ValueError, FileNotFoundError, OSError) as error:
             print(f"course grade: {error}", file=sys.stderr)
             return 2
-        print(format_table(grades))
-        for path in (args.json, args.csv):
-            if path:
-                write_report(grades, path)
-        return 0 if all(g.full_marks for g in grades) else 1
+        print(summary(entries, args.out))
+        return 0 if all(entry.grade is not None and entry.grade.full_marks for entry in entries) else 1
     return 0
 
 

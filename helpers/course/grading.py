@@ -29,7 +29,9 @@ the README says so. Nothing it does reaches another submission.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
+import functools
+import hashlib
 import json
 import os
 import re
@@ -37,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,8 @@ from helpers.course.config import CACHE_ENV, GRADING_ENV, PROFILE_ENV, RUNS_ENV,
 from helpers.course.lessons import LESSONS
 from helpers.course.sandbox import Limits
 
-REPORT_FIELDS = ("notebook", "exercise", "passed", "message", "notebook_error")
+# A submission's status: it ran to the end, or why not.
+GRADED, ERROR, TIMEOUT, KERNEL_DIED = "graded", "error", "timeout", "kernel died"
 CHECK_CELL_MISSING = "check cell missing"
 NOT_RUN = "not run"
 MANY_VERDICTS = ("the check cell published more than one verdict, where its check publishes one: "
@@ -88,8 +91,11 @@ class CellOutcome:
 class NotebookGrade:
     """The outcomes of one submission; ``error`` says why it could not be graded or run to the end.
 
-    ``cells`` has one entry per code cell that ran, and ``seconds`` is the wall time
-    of the run (0 when the submission was refused before running).
+    ``status`` is :data:`GRADED` when it ran to the end, else :data:`ERROR`, :data:`TIMEOUT` or
+    :data:`KERNEL_DIED`. ``cells`` has one entry per code cell that ran, and ``seconds`` is the wall
+    time of the run (0 when the submission was refused before running). ``course`` is the
+    fingerprint of the course that graded it (:func:`course_fingerprint`), and ``executed`` the
+    executed notebook (nbformat JSON) when it was asked for.
     """
 
     notebook: Path
@@ -98,6 +104,9 @@ class NotebookGrade:
     lesson: str | None = None
     cells: list[CellOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    status: str = GRADED
+    course: str = ""
+    executed: str | None = None
 
     @property
     def passed(self) -> int:
@@ -122,29 +131,97 @@ class NotebookGrade:
         """Every exercise passed and nothing went wrong."""
         return self.error is None and self.passed == self.total
 
+    def to_dict(self) -> dict[str, Any]:
+        """The grade as JSON-ready data (:meth:`from_dict` reads it back)."""
+        return {**dataclasses.asdict(self), "notebook": str(self.notebook)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NotebookGrade:
+        """A grade from :meth:`to_dict`'s data."""
+        return cls(**{**data, "notebook": Path(data["notebook"]),
+                      "results": [ExerciseResult(**result) for result in data["results"]],
+                      "cells": [CellOutcome(**cell) for cell in data["cells"]]})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How each submission is graded: time limits (seconds), profile, sandbox limits (``None``:
+    no sandbox), compute threads per kernel (``None``: the worker's ``OMP_NUM_THREADS``, else 1),
+    and whether to return the executed notebook."""
+
+    cell_timeout: int = 600
+    notebook_timeout: int = 1800
+    profile: str = "smoke"
+    limits: Limits | None = Limits()
+    threads: int | None = None
+    executed: bool = False
+
 
 def grade(paths: list[Path], cell_timeout: int = 600, notebook_timeout: int = 1800,
-          profile: str = "smoke", jobs: int = 1, limits: Limits | None = Limits()) -> list[NotebookGrade]:
-    """Grade each submitted notebook, ``jobs`` at a time; the files are only read.
+          profile: str = "smoke", jobs: int = 1, limits: Limits | None = Limits(), scheduler: str | None = None,
+          executed: bool = False, on_done: Callable[[int, NotebookGrade], None] | None = None) -> list[NotebookGrade]:
+    """Grade each submitted notebook and return the grades in the order of ``paths``; the files are only read.
 
     ``cell_timeout`` limits each cell, ``notebook_timeout`` the whole notebook (seconds).
     Each kernel runs in a sandbox with ``limits``; ``limits=None`` grades without one
-    (``course grade --no-sandbox``), trusting every submission.
-    With several jobs, each kernel gets its share of the CPU cores as compute threads
-    (``OMP_NUM_THREADS``, unless already set): two kernels with a thread per core each
-    would compete for the same cores.
+    (``course grade --no-sandbox``), trusting every submission. One job grades here, one
+    submission after the other; more jobs, or a Dask ``scheduler`` address, grade on Dask
+    workers (:mod:`helpers.course.engine`). With several local jobs each kernel gets its share of
+    the CPU cores as compute threads (``OMP_NUM_THREADS``, unless already set): two kernels with a
+    thread per core each would compete for the same cores. ``on_done(index, grade)`` is called
+    as each grade arrives, in the order they finish.
     """
+    from helpers.course import engine
+
     missing = [str(path) for path in paths if not Path(path).is_file()]
     if missing:
         raise FileNotFoundError(f"No such notebook(s): {', '.join(missing)}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
-    if limits is not None and sandbox.unavailable():
+    if limits is not None and scheduler is None and sandbox.unavailable():
         raise RuntimeError(f"Cannot sandbox the graded kernels: {sandbox.unavailable()}.")
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each grade runs in its own processes
-        return list(pool.map(lambda path: _grade_safely(Path(path), cell_timeout, notebook_timeout, profile,
-                                                        threads, limits), paths))
+    threads = None if scheduler else int(os.environ.get("OMP_NUM_THREADS", max(1, (os.cpu_count() or 1) // jobs)))
+    settings = Settings(cell_timeout, notebook_timeout, profile, limits, threads, executed)
+    submissions = [(str(path), Path(path).read_bytes()) for path in paths]
+    grades: list[NotebookGrade | None] = [None] * len(paths)
+    for index, result in engine.grade_all(submissions, settings, jobs, scheduler):
+        result = _same_course(result)
+        grades[index] = result
+        if on_done is not None:
+            on_done(index, result)
+    return grades  # type: ignore[return-value]  (every index arrived)
+
+
+def grade_submission(name: str, content: bytes, settings: Settings) -> NotebookGrade:
+    """Grade one submission, given as its file name and bytes, wherever this runs (here or on a
+    Dask worker); anything that goes wrong becomes that submission's error, never the batch's."""
+    try:
+        result = _grade_one(Path(name), content, settings)
+    except Exception as error:  # noqa: BLE001  (one submission must not stop the others)
+        result = NotebookGrade(Path(name), error=f"the grader could not grade it: {type(error).__name__}: {error}",
+                               status=ERROR)
+    result.course = course_fingerprint()
+    return result
+
+
+@functools.cache
+def course_fingerprint() -> str:
+    """A hash of the course's code and lessons (``helpers/`` and ``solutions/``): two graders with the
+    same fingerprint grade alike. A grade records the fingerprint of the course that gave it."""
+    root = require_checkout()
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted([*(root / "helpers").rglob("*.py"), *(root / "solutions").glob("*.ipynb")]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _same_course(result: NotebookGrade) -> NotebookGrade:
+    """The grade, or an error when a worker graded it with a course other than this checkout's."""
+    if result.course == course_fingerprint():
+        return result
+    return NotebookGrade(result.notebook, status=ERROR, course=result.course, error=(
+        f"the worker that graded it has another version of the course (fingerprint {result.course}, "
+        f"here {course_fingerprint()}): install this checkout on every worker and grade again"))
 
 
 def identify(nb: NotebookNode, path: Path) -> str | None:
@@ -177,95 +254,45 @@ def restore(submission: NotebookNode, shipped: NotebookNode) -> tuple[NotebookNo
     return nb, check_at
 
 
-def format_table(grades: list[NotebookGrade]) -> str:
-    """A plain-text table per notebook: exercise | result | message, then the total."""
-    blocks = []
-    for notebook in grades:
-        rows = [("exercise", "result", "message")]
-        rows += [(r.exercise, "PASS" if r.passed else "FAIL", " ".join(r.message.split()))
-                 for r in notebook.results]
-        widths = [max(len(row[column]) for row in rows) for column in range(2)]
-        lines = [str(notebook.notebook) + (f" (lesson {notebook.lesson})" if notebook.lesson else "")]
-        if notebook.results:
-            lines += [f"  {a:<{widths[0]}} | {b:<{widths[1]}} | {c}".rstrip() for a, b, c in rows]
-        lines.append(f"  total: {notebook.passed}/{notebook.total}")
-        if notebook.error:
-            lines.append(f"  error: {notebook.error}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: a string starting with ``=``, ``+``, ``-``, ``@``,
-    a tab or a carriage return (what spreadsheets read as a formula) gets a leading ``'``."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
-
-
-def write_report(grades: list[NotebookGrade], path: Path) -> None:
-    """Write one row per exercise (with its notebook) to a ``.json`` or ``.csv`` file.
-
-    A submission that could not be graded at all gets one row with an empty exercise. In the
-    CSV, text that a spreadsheet would run as a formula is made plain (:func:`spreadsheet_safe`).
-    """
-    rows = [{"notebook": str(notebook.notebook), "exercise": result.exercise, "passed": result.passed,
-             "message": result.message, "notebook_error": notebook.error or ""}
-            for notebook in grades
-            for result in notebook.results or [ExerciseResult("", False, "")]]
-    path = Path(path)
-    if path.suffix == ".json":
-        path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf8")
-    elif path.suffix == ".csv":
-        with path.open("w", newline="", encoding="utf8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=REPORT_FIELDS)
-            writer.writeheader()
-            writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
-    else:
-        raise ValueError(f"Cannot write a report to {path}: use a .json or .csv file name.")
-
-
-def _grade_safely(submission: Path, *settings: Any) -> NotebookGrade:
-    """:func:`_grade_one`, with anything that goes wrong in it made that submission's error, never the batch's."""
-    try:
-        return _grade_one(submission, *settings)
-    except Exception as error:  # noqa: BLE001  (one submission must not stop the others)
-        return NotebookGrade(submission, error=f"the grader could not grade it: {type(error).__name__}: {error}")
-
-
-def _grade_one(submission: Path, cell_timeout: int, notebook_timeout: int, profile: str,
-               threads: int, limits: Limits | None) -> NotebookGrade:
+def _grade_one(submission: Path, content: bytes, settings: Settings) -> NotebookGrade:
     """Recognise, restore, run and score one submission."""
     try:
-        nb = nbformat.read(submission, as_version=4)
+        nb = nbformat.reads(content.decode("utf8"), as_version=4)
         cells = nb.cells  # a JSON file that is no notebook has none
     except Exception as error:  # any unreadable file gets a grade with the reason, not a crash
-        return NotebookGrade(submission, error=f"not a notebook: {type(error).__name__}: {error}")
+        return NotebookGrade(submission, error=f"not a notebook: {type(error).__name__}: {error}", status=ERROR)
     if not cells:
-        return NotebookGrade(submission, error="the notebook has no cells: nothing to grade")
+        return NotebookGrade(submission, error="the notebook has no cells: nothing to grade", status=ERROR)
     name = identify(nb, submission)
     if name is None:
-        return NotebookGrade(submission, error=(
+        return NotebookGrade(submission, status=ERROR, error=(
             "not a lesson of this course: its metadata names no lesson and its file name does not "
             f"start with a lesson number ({', '.join(n[:3] for n in LESSONS)}). Submit the lesson's "
             "notebook, e.g. 01_supervised_classification.ipynb."))
     shipped = nbformat.read(require_checkout() / "solutions" / f"{name}.ipynb", as_version=4)
     restored, check_at = restore(nb, shipped)
-    where = "in a sandbox" if limits else "without a sandbox"
-    print(f"Grading {submission} as lesson {name} (profile {profile}, {where}) ...", file=sys.stderr, flush=True)
+    where = "in a sandbox" if settings.limits else "without a sandbox"
+    print(f"Grading {submission} as lesson {name} (profile {settings.profile}, {where}) ...",
+          file=sys.stderr, flush=True)
     started = time.perf_counter()
-    cells, error = _run(restored, name, cell_timeout, notebook_timeout, profile, threads, limits)
+    cells, outputs, (status, error) = _run(restored, name, settings)
     seconds = time.perf_counter() - started
     results = [_result(exercise, check_at, cells) for exercise in LESSONS[name].exercises()]
     code = [cell.source for cell in restored.cells if cell.cell_type == "code"]
+    if error is None:
+        status, error = _notebook_error(cells, code)
     exercise_at = {number: exercise for exercise, number in check_at.items()}
     outcomes = [CellOutcome(number + 1, cell["outcome"], cell["exception"], exercise_at.get(number), cell["seconds"])
                 for number, cell in sorted(cells.items())]
-    return NotebookGrade(submission, results, error or _notebook_error(cells, code), name, outcomes, seconds)
+    executed = _executed(restored, outputs) if settings.executed else None
+    return NotebookGrade(submission, results, error, name, outcomes, seconds, status, executed=executed)
 
 
-def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int, profile: str,
-         threads: int, limits: Limits | None) -> tuple[dict[int, dict[str, Any]], str | None]:
-    """Execute ``nb`` with nbval, its kernel sandboxed unless ``limits`` is None; the cells' outcomes,
-    and an error if the run broke. Every file of the run is in a temporary folder, removed after it."""
+def _run(nb: NotebookNode, name: str, settings: Settings
+         ) -> tuple[dict[int, dict[str, Any]], dict[int, list[Any]], tuple[str, str | None]]:
+    """Execute ``nb`` with nbval, its kernel sandboxed unless ``settings.limits`` is None: the cells'
+    outcomes, their outputs (when ``settings.executed``), and a status with an error if the run broke.
+    Every file of the run is in a temporary folder, removed after it."""
     root = require_checkout()
     # The kernel's sockets in a short path under /tmp: a Unix socket's path has at most 107 bytes.
     with tempfile.TemporaryDirectory(prefix="course-grade-") as folder, \
@@ -276,39 +303,50 @@ def _run(nb: NotebookNode, name: str, cell_timeout: int, notebook_timeout: int, 
         copy = lesson_dir / f"{name}.ipynb"  # nbval starts the kernel in this folder
         nbformat.write(nb, copy)
         (grader_dir / "pytest.ini").write_text("[pytest]\n")
-        cells_log = grader_dir / "cells.jsonl"
-        kernel_env = {GRADING_ENV: "1", PROFILE_ENV: profile,
-                      "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads)),
+        cells_log, outputs_log = grader_dir / "cells.jsonl", grader_dir / "outputs.jsonl"
+        threads = settings.threads or int(os.environ.get("OMP_NUM_THREADS", 1))
+        kernel_env = {GRADING_ENV: "1", PROFILE_ENV: settings.profile, "OMP_NUM_THREADS": str(threads),
                       "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-        if limits is None:
+        if settings.limits is None:
             env = {**os.environ, **kernel_env, RUNS_ENV: str(lesson_dir / "runs")}
         else:
             kernel_env |= {RUNS_ENV: str(sandbox.WORK / "runs"), CACHE_ENV: str(cache_dir()),
                            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-            argv = sandbox.kernel_argv(sockets, limits, kernel_env)
+            argv = sandbox.kernel_argv(sockets, settings.limits, kernel_env)
             env = {**os.environ, "PYTHONPATH": kernel_env["PYTHONPATH"],
                    SANDBOX_ENV: json.dumps({"argv": argv, "sockets": str(sockets)})}
         command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-                   f"--nbval-cell-timeout={cell_timeout}", "-p", "no:cacheprovider",
+                   f"--nbval-cell-timeout={settings.cell_timeout}", "-p", "no:cacheprovider",
                    "-p", "helpers.course.nbval_plugin", f"--course-cells={cells_log}",
-                   f"--course-env={json.dumps({GRADING_ENV: '1', PROFILE_ENV: profile})}", f"--rootdir={grader_dir}",
-                   "-c", str(grader_dir / "pytest.ini"), "-q", str(copy)]
+                   *([f"--course-outputs={outputs_log}"] if settings.executed else []),
+                   f"--course-env={json.dumps({GRADING_ENV: '1', PROFILE_ENV: settings.profile})}",
+                   f"--rootdir={grader_dir}", "-c", str(grader_dir / "pytest.ini"), "-q", str(copy)]
         process = subprocess.Popen(command, cwd=grader_dir, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         try:
-            output, _ = process.communicate(timeout=notebook_timeout)
+            output, _ = process.communicate(timeout=settings.notebook_timeout)
         except subprocess.TimeoutExpired:
             _kill_tree(process.pid)
             process.communicate()
             output = None
         cells = {entry["cell"]: entry for entry in _read_jsonl(cells_log)}
+        outputs = {entry["cell"]: entry["outputs"] for entry in _read_jsonl(outputs_log)}
     if output is None:
         stopped = max(cells, default=-1) + 2  # the code cell after the last one that finished, from 1
-        return cells, (f"the notebook ran past its limit of {notebook_timeout} s for the whole "
-                       f"notebook and was stopped in code cell {stopped}")
+        return cells, outputs, (TIMEOUT, f"the notebook ran past its limit of {settings.notebook_timeout} s "
+                                         f"for the whole notebook and was stopped in code cell {stopped}")
     if process.returncode not in (0, 1, 5):  # 5: no code cells
-        return cells, f"pytest could not run the notebook (exit code {process.returncode}): {_tail(output)}"
-    return cells, None
+        return cells, outputs, (ERROR, f"pytest could not run the notebook (exit code {process.returncode}): "
+                                       f"{_tail(output)}")
+    return cells, outputs, (GRADED, None)
+
+
+def _executed(nb: NotebookNode, outputs: dict[int, list[Any]]) -> str:
+    """The graded copy with each code cell's outputs, as nbformat JSON."""
+    executed = nbformat.from_dict(nb)
+    for number, cell in enumerate(cell for cell in executed.cells if cell.cell_type == "code"):
+        cell.outputs = [nbformat.from_dict(output) for output in outputs.get(number, [])]
+    return nbformat.writes(executed)
 
 
 def _result(exercise: str, check_at: dict[str, int], cells: dict[int, dict[str, Any]]) -> ExerciseResult:
@@ -342,17 +380,18 @@ def _result(exercise: str, check_at: dict[str, int], cells: dict[int, dict[str, 
     return ExerciseResult(exercise, False, f"the check cell failed: {cell['failure']}")
 
 
-def _notebook_error(cells: dict[int, dict[str, Any]], sources: list[str]) -> str | None:
-    """Why the notebook could not run to the end (a cell timeout, a dead kernel), or None."""
+def _notebook_error(cells: dict[int, dict[str, Any]], sources: list[str]) -> tuple[str, str | None]:
+    """The status of a run that pytest finished, and why the notebook could not run to the end
+    (a cell timeout, a dead kernel) or None."""
     for number, cell in sorted(cells.items()):
         first_line = next((line.strip() for line in sources[number].splitlines() if line.strip()), "")
         where = f"code cell {number + 1} ({first_line[:60]!r})"
         if cell["kernel_was_alive"] and not cell["kernel_alive"] and not cell["timed_out"]:
             code = "" if cell["exit_code"] is None else f" with exit code {cell['exit_code']}"
-            return f"the kernel died{code} in {where}"
+            return KERNEL_DIED, f"the kernel died{code} in {where}"
         if cell["outcome"] == "failed" and cell["timed_out"]:
-            return f"{where}: {cell['failure']}"
-    return None
+            return TIMEOUT, f"{where}: {cell['failure']}"
+    return GRADED, None
 
 
 def _kill_tree(pid: int) -> None:

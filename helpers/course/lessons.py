@@ -56,6 +56,12 @@ class Lesson:
 
         return exercise_names(self.checks())
 
+    def points(self) -> dict[str, int]:
+        """What each exercise is worth in the gradebook (1 unless its check says ``@exercise(points=N)``)."""
+        from helpers.checks.core import exercise_points
+
+        return exercise_points(self.checks())
+
     def checks(self) -> ModuleType:
         """The module holding this lesson's checks."""
         return importlib.import_module(self.checks_module)

@@ -19,9 +19,18 @@ It runs in the grader's pytest process, outside the kernel's sandbox.
   as a JSON line to the file of ``--course-cells``, with how long it ran. The kernel is
   never told that file. Cells after a timeout, which nbval marks as expected to fail,
   are recorded as they really ended.
+- With ``--course-outputs``, each code cell's outputs are appended to that file too (up to
+  :data:`OUTPUTS_LIMIT` bytes in all), for the executed notebook a teacher may ask for.
 """
 
 from __future__ import annotations
+
+import sys
+
+# Before nbformat is imported: its validator, jsonschema, loads an optional IRI format checker
+# (rfc3987-syntax, installed for jupyter-events) that compiles a grammar for about 1.5 s. A notebook's
+# schema has no IRI formats, so this pytest process, started once per graded submission, goes without.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 import json
 import os
@@ -58,10 +67,12 @@ RESET_CALL = f"exec({RESET_BEFORE_CHECK!r}, {{}})"  # an expression, for user_ex
 POLL_SECONDS = 0.5
 SOCKET_FOLDER_LIMIT = 1 << 20  # bytes of files the kernel may leave in its socket folder
 MESSAGE_LIMIT = 2000  # characters of a verdict's message that are kept
+OUTPUTS_LIMIT = 20 << 20  # bytes of cell outputs kept for the executed notebook
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--course-cells", help="the file each cell's outcome is appended to (JSON lines)")
+    parser.addoption("--course-outputs", help="the file each code cell's outputs are appended to (JSON lines)")
     parser.addoption("--course-env", default="{}",
                      help="environment variables (JSON) put back in the kernel before every cell")
 
@@ -195,7 +206,21 @@ def pytest_runtest_makereport(item: pytest.Item,
         }
         with open(log, "a", encoding="utf8") as handle:
             handle.write(json.dumps(entry) + "\n")
+        if item.config.getoption("course_outputs"):
+            _keep_outputs(Path(item.config.getoption("course_outputs")), item.cell_num, outputs)
     return report
+
+
+def _keep_outputs(path: Path, cell: int, outputs: list[Any]) -> None:
+    """Append one cell's outputs to ``path``; past :data:`OUTPUTS_LIMIT` bytes, a note that they were left out."""
+    line = json.dumps({"cell": cell, "outputs": outputs}, default=str)
+    used = path.stat().st_size if path.exists() else 0
+    if used + len(line) > OUTPUTS_LIMIT:
+        note = {"output_type": "stream", "name": "stderr",
+                "text": f"(the grader kept no more outputs: over {OUTPUTS_LIMIT >> 20} MiB in all)\n"}
+        line = json.dumps({"cell": cell, "outputs": [note]})
+    with path.open("a", encoding="utf8") as handle:
+        handle.write(line + "\n")
 
 
 def _outcome(report: pytest.TestReport) -> str:
