@@ -43,13 +43,18 @@ Dropped, measured on the same machine (512 sentences unless said):
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
+from helpers.course.config import CPU_BF16_ENV
 from helpers.environment import has_gpu
 
 
-def fast_settings(gpu: bool | None = None) -> dict[str, Any]:
-    """``TrainingArguments`` keyword arguments of the fast recipe for this machine (``gpu``: override the check)."""
+def fast_settings(gpu: bool | None = None, cpu_bf16: bool | None = None) -> dict[str, Any]:
+    """``TrainingArguments`` keyword arguments of the fast recipe for this machine.
+
+    ``gpu`` and ``cpu_bf16`` override the checks (:func:`has_gpu`, :func:`cpu_computes_bf16`).
+    """
     import torch
 
     gpu = has_gpu() if gpu is None else gpu
@@ -59,7 +64,24 @@ def fast_settings(gpu: bool | None = None) -> dict[str, Any]:
     }
     if gpu:
         settings.update(gpu_precision(torch.cuda.get_device_capability()))
+    elif cpu_computes_bf16() if cpu_bf16 is None else cpu_bf16:
+        # use_cpu: without it, TrainingArguments refuses bf16 on a machine without a GPU.
+        settings.update({"bf16": True, "use_cpu": True})
     return settings
+
+
+def cpu_computes_bf16() -> bool:
+    """True when this CPU computes bfloat16 natively and ``COURSE_CPU_BF16`` is not ``0``.
+
+    Native means AVX512-BF16 or AMX on x86 (Intel Xeon from Cooper Lake and Sapphire
+    Rapids on, AMD Zen 4 and later), as torch's oneDNN reports it. Other CPUs only
+    emulate bf16, slower than fp32, and a Mac's GPU (MPS) keeps its own device.
+    """
+    import torch
+
+    if os.environ.get(CPU_BF16_ENV, "1") == "0" or torch.backends.mps.is_available():
+        return False
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def gpu_precision(capability: tuple[int, int]) -> dict[str, bool]:

@@ -33,7 +33,7 @@ from nbformat import NotebookNode, v4
 import psutil
 
 from helpers.checks.core import VERDICT_MIME
-from helpers.course.config import cache_dir, require_checkout
+from helpers.course.config import TINY_ENV, cache_dir, require_checkout
 from helpers.course.lessons import LESSONS
 from conftest import GRADING_JOBS, SMOKE_LIMIT_S, execution_problems
 from helpers.course.grading import (
@@ -471,6 +471,17 @@ def test_the_whole_notebook_has_a_time_limit(tmp_path: Path) -> None:
     assert result.error == ("the notebook ran past its limit of 15 s for the whole notebook "
                             "and was stopped in code cell 7")
     assert [(r.passed, r.message) for r in result.results] == [(False, "not run")]
+
+
+@pytest.mark.slow
+def test_the_kernel_gets_the_tiny_data_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``COURSE_TINY=1`` (make test-full-shape) reaches the sandboxed kernel, which has only the grader's variables."""
+    monkeypatch.setenv(TINY_ENV, "1")
+    path = tmp_path / TOUR
+    answer = f"import os\nassert os.environ.get({TINY_ENV!r}) == '1', 'no tiny data'\n{SOLVED_ANSWER}"
+    nbformat.write(submission("solutions", replace={ANSWER: answer}), path)
+    (result,) = grade([path], cell_timeout=60, notebook_timeout=120)
+    assert (result.status, result.cell_errors, result.passed) == (GRADED, [], 1)
 
 
 # --- pieces, without a kernel -------------------------------------------------------

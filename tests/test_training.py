@@ -48,10 +48,37 @@ def test_each_gpu_gets_the_precision_it_computes_natively(monkeypatch, gpu, capa
     assert training.pad_multiple(gpu=True) == 8
 
 
-def test_without_a_gpu_no_16_bit_settings_and_no_padding():
-    settings = training.fast_settings(gpu=False)
-    assert not {"bf16", "fp16", "tf32"} & set(settings)
-    assert training.pad_multiple(gpu=False) is None
+@pytest.fixture
+def cpu_only(monkeypatch):
+    """No GPU and no Mac GPU; the CPU's bf16 support is each test's to fake."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.delenv("COURSE_CPU_BF16", raising=False)
+    return monkeypatch
+
+
+def test_a_cpu_without_native_bf16_trains_in_fp32_without_padding(cpu_only):
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)  # emulated only, as on older CPUs
+    assert not training.cpu_computes_bf16()
+    settings = training.fast_settings()
+    assert settings == {"train_sampling_strategy": "group_by_length", "logging_nan_inf_filter": False}
+    assert training.pad_multiple() is None
+
+
+def test_a_cpu_with_native_bf16_trains_in_bf16_unless_switched_off(cpu_only, tmp_path):
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)  # AVX512-BF16 or AMX
+    settings = training.fast_settings()
+    assert {key: settings.get(key) for key in ("bf16", "fp16", "tf32", "use_cpu")} == {
+        "bf16": True, "fp16": None, "tf32": None, "use_cpu": True}
+    assert TrainingArguments(output_dir=str(tmp_path), report_to="none", **settings).bf16  # accepted without a GPU
+    cpu_only.setenv("COURSE_CPU_BF16", "0")
+    assert not training.cpu_computes_bf16() and "bf16" not in training.fast_settings()
+
+
+def test_a_mac_gpu_keeps_its_device(cpu_only):
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    cpu_only.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert "use_cpu" not in training.fast_settings() and not training.cpu_computes_bf16()
 
 
 class StopAfterFirstEpoch(TrainerCallback):

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a notebook parameter, e.g. -p seed 7")
     sub.add_parser("build", help="regenerate notebooks/ from solutions/")
-    bench = sub.add_parser("bench", help="train with the book's recipe and the fast one; compare")
+    bench = sub.add_parser("bench", help="train with the book's recipe and the fast one (fp32, bf16 or compiled); compare")
     bench.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2",
                        help="a Hub id with an offline stand-in, a model folder, or bert-base-shape "
                             "(a random-init model of bert-base's size, for timing)")

@@ -49,7 +49,8 @@ from nbformat import NotebookNode
 
 from helpers.course.build import EXERCISE_TAG_PREFIX, PARAMETERS_TAG, cell_tags, clean, exercise_tags, lesson_of
 from helpers.course import sandbox
-from helpers.course.config import CACHE_ENV, GRADING_ENV, PROFILE_ENV, RUNS_ENV, SANDBOX_ENV, cache_dir, require_checkout
+from helpers.course.config import (CACHE_ENV, GRADING_ENV, PROFILE_ENV, RUNS_ENV, SANDBOX_ENV, TINY_ENV, cache_dir,
+                                  require_checkout)
 from helpers.course.lessons import LESSONS
 from helpers.course.sandbox import Limits
 
@@ -307,6 +308,8 @@ def _run(nb: NotebookNode, name: str, settings: Settings
         threads = settings.threads or int(os.environ.get("OMP_NUM_THREADS", 1))
         kernel_env = {GRADING_ENV: "1", PROFILE_ENV: settings.profile, "OMP_NUM_THREADS": str(threads),
                       "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+        if TINY_ENV in os.environ:  # make test-full-shape: the profile's shape with tiny data, in the kernel too
+            kernel_env[TINY_ENV] = os.environ[TINY_ENV]
         if settings.limits is None:
             env = {**os.environ, **kernel_env, RUNS_ENV: str(lesson_dir / "runs")}
         else:

@@ -26,15 +26,23 @@ BOOK_RECIPE: dict[str, Any] = {  # the book's TrainingArguments, apart from the 
 }
 
 
+RECIPES = ("book", "fast-fp32", "fast", "fast-compile")
+
+
 def recipe_settings(recipe: str, gpu: bool) -> dict[str, Any]:
-    """``TrainingArguments`` keyword arguments of ``recipe``: "book" or "fast"."""
+    """``TrainingArguments`` keyword arguments of ``recipe``, one of :data:`RECIPES`.
+
+    "fast" is the lessons' recipe: on a CPU it trains in bf16 where the CPU computes it
+    natively; "fast-fp32" is the same in fp32 on a CPU; "fast-compile" adds ``torch.compile``.
+    """
     from helpers.training import fast_settings
 
+    if recipe not in RECIPES:
+        raise ValueError(f"Unknown recipe {recipe!r}: use one of {', '.join(RECIPES)}.")
     if recipe == "book":
         return dict(BOOK_RECIPE)
-    if recipe == "fast":
-        return {**BOOK_RECIPE, **fast_settings(gpu)}
-    raise ValueError(f"Unknown recipe {recipe!r}: use 'book' or 'fast'.")
+    fast = {**BOOK_RECIPE, **fast_settings(gpu, cpu_bf16=False if recipe == "fast-fp32" else None)}
+    return {**fast, "torch_compile": True} if recipe == "fast-compile" else fast
 
 
 def peak_memory_mb(gpu: bool) -> float:
@@ -93,7 +101,7 @@ def run(recipe: str, model_id: str, examples: int | None, eval_examples: int | N
     args = TrainingArguments(
         output_dir=output_dir, learning_rate=learning_rate, num_train_epochs=epochs, seed=seed,
         eval_strategy="no", save_strategy="no", report_to="none", logging_steps=50, disable_tqdm=True,
-        use_cpu=not gpu, **recipe_settings(recipe, gpu),
+        **{"use_cpu": not gpu, **recipe_settings(recipe, gpu)},
     )
     multiple = pad_multiple(gpu) if recipe == "fast" else None
     trainer = Trainer(model=model, args=args, train_dataset=train_tokens, processing_class=tokenizer,
@@ -108,6 +116,8 @@ def run(recipe: str, model_id: str, examples: int | None, eval_examples: int | N
         "model": described,
         "device": torch.cuda.get_device_name(0) if gpu else f"cpu ({torch.get_num_threads()} threads)",
         "processes": args.world_size,
+        "precision": "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32",
+        "torch_compile": args.torch_compile,
         "examples": len(train),
         "eval_examples": len(test),
         "epochs": epochs,
@@ -125,7 +135,7 @@ def run(recipe: str, model_id: str, examples: int | None, eval_examples: int | N
 def main(argv: list[str] | None = None) -> int:
     """Command line: one run, its result written as JSON by the first process."""
     parser = argparse.ArgumentParser(prog="python -m helpers.course.train", description=__doc__)
-    parser.add_argument("--recipe", choices=["book", "fast"], required=True)
+    parser.add_argument("--recipe", choices=RECIPES, required=True)
     parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2",
                         help=f"a Hub id with an offline stand-in, a folder, or {BOOK_MODEL_SHAPE}")
     parser.add_argument("--examples", type=int, default=None, help="training examples (default: all)")
