@@ -3,8 +3,9 @@
 What the lessons use: :func:`setup` at the top of a lesson, :func:`record` at its
 end, and the modules ``data``, ``models``, ``training``, ``classification``,
 ``token_classification``, ``question_answering``, ``language_modeling``, ``freezing``, ``plots``,
-``records``, ``quiz`` and ``quiz_questions`` (lesson 08's review quiz and its questions),
-``environment`` and ``checks`` (one module of exercise checks per lesson).
+``records``, ``evaluation`` (scores with 95 % intervals and trivial baselines), ``quiz`` and
+``quiz_questions`` (lesson 08's review quiz and its questions), ``environment`` and ``checks``
+(one module of exercise checks per lesson).
 ``helpers.course`` is the course's tooling (the ``course`` command, profiles,
 runner, grader, offline sources): no lesson imports it.
 
@@ -23,8 +24,8 @@ from helpers.environment import free_memory, setup
 __all__ = ["record", "setup", "free_memory"]
 
 _MODULES = {
-    "checks", "classification", "data", "environment", "freezing", "language_modeling", "models", "plots",
-    "question_answering", "quiz", "quiz_questions", "records", "token_classification", "training",
+    "checks", "classification", "data", "environment", "evaluation", "freezing", "language_modeling", "models",
+    "plots", "question_answering", "quiz", "quiz_questions", "records", "token_classification", "training",
 }
 
 

@@ -92,20 +92,23 @@ def plot_few_shot_curve(points: dict[int, tuple[float, float]], reference_f1: fl
 
 
 def plot_loss_curve(log_history: list[dict], title: str = "Training loss") -> Figure:
-    """The training loss against the step, from a Trainer's ``state.log_history``.
+    """The training loss against the step, from a Trainer's ``state.log_history``, and the validation loss if logged.
 
     Needs ``TrainingArguments(logging_strategy="steps", logging_steps=...)``: the entries
-    with a ``loss`` are plotted.
+    with a ``loss`` are plotted; those with an ``eval_loss`` (from ``eval_strategy``) too.
     """
     logged = [(entry["step"], entry["loss"]) for entry in log_history if "loss" in entry and "step" in entry]
     if not logged:
         raise ValueError("The log history has no training loss: train with logging_strategy='steps' and "
                          "logging_steps smaller than the number of steps.")
-    steps, losses = zip(*logged)
+    evaluated = [(entry["step"], entry["eval_loss"]) for entry in log_history if "eval_loss" in entry]
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    ax.plot(steps, losses, ".-", color="tab:blue")
+    ax.plot(*zip(*logged), ".-", color="tab:blue", label="training loss")
+    if evaluated:
+        ax.plot(*zip(*evaluated), "s--", color="tab:orange", label="validation loss")
+        ax.legend()
     ax.set_xlabel("training step")
-    ax.set_ylabel("training loss")
+    ax.set_ylabel("loss")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     fig.tight_layout()

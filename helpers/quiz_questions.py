@@ -96,11 +96,66 @@ QUESTIONS: tuple[Question, ...] = (
                        "This dataset is balanced (5,331 reviews of each class). F1 is reported to follow the book "
                        "and to catch a model that favours one class, not because of imbalance."),
                  right("Always predicting one class already scores about 50 % accuracy: a model must beat that.",
-                       "Lesson 00's warm-up computes the share of positive labels for exactly this reason."),
+                       "Lesson 00's warm-up computes the share of positive labels for exactly this reason, and "
+                       "lesson 01 prints that trivial baseline beside its scores."),
                  wrong("The model needs no validation split.",
                        "Balance says nothing about overfitting; the splits are still needed."),
                  wrong("Accuracy is meaningless on balanced data.",
                        "On balanced data accuracy is easy to read; it is on imbalanced data that it misleads."),
+             )),
+    Question("validation-then-test", "01_supervised_classification",
+             "Lesson 01 scores the validation split twice per epoch and the test split once, at the end. Why?", (
+                 right("Choices, such as which checkpoint to keep, are made on validation; a test score that "
+                       "helped choose would overstate how the model does on new sentences.",
+                       "load_best_model_at_end keeps the checkpoint with the best validation F1; the test split "
+                       "only reports how that choice does."),
+                 wrong("The test split is too small to be scored during training.",
+                       "Both splits have about 1,070 sentences; size is not the reason."),
+                 wrong("Scoring the validation split makes training converge faster.",
+                       "Evaluation computes no gradients: it changes no weight, it only measures."),
+                 wrong("The Trainer cannot evaluate the test split until training has ended.",
+                       "It scores whatever eval_dataset you give it; keeping test for the end is a rule of method, "
+                       "not a limit of the library."),
+             )),
+    Question("overfitting-curves", "01_supervised_classification",
+             "The training loss keeps falling while the validation loss starts to rise. What is happening?", (
+                 right("The model is starting to memorise its training sentences (overfitting): keep the "
+                       "checkpoint from before the rise.",
+                       "That is what load_best_model_at_end with metric_for_best_model does, on validation scores."),
+                 wrong("The learning rate is too small: raise it so that validation catches up.",
+                       "A larger learning rate fits the training sentences faster, which usually makes the gap wider."),
+                 wrong("The validation split is mislabelled.",
+                       "A split's labels do not change during training; the model does."),
+                 wrong("Nothing: only the training loss matters.",
+                       "The training loss is measured on the sentences being fitted; only held-out sentences "
+                       "show what carries over."),
+             )),
+    Question("always-positive-f1", "01_supervised_classification",
+             "On balanced Rotten Tomatoes, a 'model' answers pos for every sentence. What does it score?", (
+                 right("Accuracy about 0.5, and F1 of the positive class about 0.67.",
+                       "It finds every positive (recall 1.0) with precision 0.5, so F1 = 2 x 0.5 x 1 / 1.5. An F1 "
+                       "near 0.67 on this data shows nothing learned; lesson 02's head-only MiniLM run (0.54) is "
+                       "even below it."),
+                 wrong("Accuracy 0.5 and F1 0.5.",
+                       "F1 of the positive class is not the accuracy: with recall 1.0 and precision 0.5 it is 0.67."),
+                 wrong("Accuracy 0.5 and F1 0, since it never predicts a negative.",
+                       "F1 here is that of the positive class, which it predicts every time."),
+                 wrong("F1 1.0, since it finds every positive.",
+                       "Recall is 1.0, but half of its positive answers are wrong, so precision is 0.5."),
+             )),
+    Question("noise-interval", "01_supervised_classification",
+             "Two runs score F1 0.852 and 0.858 on the same 1,076 test sentences; each score's 95 % bootstrap "
+             "interval is about 0.02 wide on either side. What can you conclude?", (
+                 right("This test set cannot tell them apart: the gap is far smaller than the noise. More test "
+                       "data, or several seeds, would be needed to rank them.",
+                       "Word a claim only as strongly as the intervals allow; a paired bootstrap of the difference "
+                       "(helpers.evaluation.difference_interval) is the direct test."),
+                 wrong("The second run is better, by 0.006.",
+                       "Another sample of 1,076 sentences could easily reverse a gap that small."),
+                 wrong("The first run is better, because its interval starts lower.",
+                       "A lower interval means a lower score, not a better one, and here they overlap almost entirely."),
+                 wrong("One of the runs has a bug: the same data must give the same score.",
+                       "Different seeds change the initial head and the batch order; scores move by about this much."),
              )),
     Question("dynamic-padding", "01_supervised_classification",
              "What does DataCollatorWithPadding do to each training batch?", (

@@ -43,38 +43,74 @@ def logits_for(predictions):
     return np.eye(2)[predictions]
 
 
-def test_f1_by_hand(grading, capsys, y_true, y_pred):
-    checks.f1_by_hand(f1_score(y_true, y_pred), y_pred, FORGED)
+def counted_f1(y_true, y_pred):
+    """Exercise 1 answered: counts, then precision, recall and F1."""
+    tp = sum(1 for t, p in zip(y_true, y_pred) if t == p == 1)
+    fp = sum(1 for t, p in zip(y_true, y_pred) if t == 0 and p == 1)
+    fn = sum(1 for t, p in zip(y_true, y_pred) if t == 1 and p == 0)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def test_f1_by_hand(grading, capsys, y_pred):
+    checks.f1_by_hand(counted_f1, y_pred, FORGED)
     assert "PASS [f1_by_hand]" in capsys.readouterr().out
     with pytest.raises(ExerciseFailed, match="Replace the ..."):
-        checks.f1_by_hand(..., y_pred, FORGED)
+        checks.f1_by_hand(lambda y_true, y_pred: ..., y_pred, FORGED)
     with pytest.raises(ExerciseFailed, match="is not the F1"):
-        checks.f1_by_hand(0.1, y_pred, FORGED)
-    with pytest.raises(ExerciseFailed, match="Expected a number"):
-        checks.f1_by_hand(float("nan"), y_pred, FORGED)
+        checks.f1_by_hand(lambda y_true, y_pred: 0.1, y_pred, FORGED)
+    with pytest.raises(ExerciseFailed, match="expected a number"):
+        checks.f1_by_hand(lambda y_true, y_pred: float("nan"), y_pred, FORGED)
     with pytest.raises(ExerciseFailed, match="is the accuracy"):
-        checks.f1_by_hand(accuracy_score(y_true, y_pred), y_pred, FORGED)
-    assert [entry["passed"] for entry in grading()] == [True, False, False, False, False]
+        checks.f1_by_hand(accuracy_score, y_pred, FORGED)
+    with pytest.raises(ExerciseFailed, match="must be a function"):
+        checks.f1_by_hand(0.75, y_pred, FORGED)
+    assert [entry["passed"] for entry in grading()] == [True] + [False] * 5
 
 
-def test_f1_by_hand_accepts_undefined_f1_only_without_true_positives(grading, capsys, y_pred):
-    checks.f1_by_hand(float("nan"), [0] * len(y_pred), FORGED)
-    assert "undefined (0/0)" in capsys.readouterr().out
-    with pytest.raises(ExerciseFailed, match="Expected a number"):
-        checks.f1_by_hand(float("nan"), y_pred, FORGED)
+def test_f1_by_hand_refuses_a_library_that_computes_it(grading, y_pred):
+    """The exercise is the counting: scikit-learn's metrics and the course's own scorers are refused,
+    however they are reached (the decorated function, its import under another name, a helper)."""
+    from sklearn import metrics as renamed
+
+    from helpers.evaluation import bootstrap_interval
+
+    for shortcut, name in [(f1_score, "f1_score"), (lambda t, p: renamed.fbeta_score(t, p, beta=1), "fbeta_score"),
+                           (lambda t, p: float(renamed.precision_recall_fscore_support(t, p, average="binary")[2]),
+                            "precision_recall_fscore_support"),
+                           (lambda t, p: counted_f1(t, p) + 0 * renamed.confusion_matrix(t, p).sum(), "confusion_matrix"),
+                           (lambda t, p: bootstrap_interval(t, p).value, "bootstrap_interval"),
+                           (lambda t, p: classification_metrics(NAMES)((np.eye(2)[p], np.asarray(t)))["f1"],
+                            "classification_metrics")]:
+        with pytest.raises(ExerciseFailed, match=f"Count tp, fp and fn yourself: your function calls .*{name}"):
+            checks.f1_by_hand(shortcut, y_pred, FORGED)
+
+
+def test_f1_by_hand_needs_zero_when_nothing_is_predicted_positive(grading, y_pred):
+    """The check adds a model that never predicts 1: dividing by zero there gets a hint, not a traceback."""
+
+    def naive(y_true, y_pred):
+        tp = sum(1 for t, p in zip(y_true, y_pred) if t == p == 1)
+        fp = sum(1 for t, p in zip(y_true, y_pred) if t == 0 and p == 1)
+        fn = sum(1 for t, p in zip(y_true, y_pred) if t == 1 and p == 0)
+        precision, recall = tp / (tp + fp), tp / (tp + fn)
+        return 2 * precision * recall / (precision + recall)
+
+    with pytest.raises(ExerciseFailed, match=r"y_pred=\[0, 0, 0, 0\], f1_by_hand divided by zero"):
+        checks.f1_by_hand(naive, y_pred, FORGED)
 
 
 def test_f1_by_hand_scores_against_the_courses_labels_not_the_learners(grading, y_true, y_pred):
-    """A learner who sets y_true = y_pred computes F1 = 1.0 by hand: it fails, as the check takes no y_true
-    and, under grading, not the learner's settings either."""
-    assert "y_true" not in inspect.signature(checks.f1_by_hand).parameters
+    """A function that ignores y_true and scores y_pred against itself returns 1.0: it fails, as the check
+    passes the course's labels and, under grading, ignores the learner's settings."""
     with pytest.raises(ExerciseFailed, match="is not the F1"):
-        checks.f1_by_hand(1.0, y_pred, FORGED)
+        checks.f1_by_hand(lambda t, p: counted_f1(p, p), y_pred, FORGED)
     with pytest.raises(ExerciseFailed, match=f"y_pred has 8 entries, but the lesson has {len(y_true)} test sentences "
                                              r"\(profile 'smoke', seed 42\)"):
-        checks.f1_by_hand(1.0, [1] * 8, FORGED)
+        checks.f1_by_hand(counted_f1, [1] * 8, FORGED)
     with pytest.raises(ExerciseFailed, match="y_pred must be the list of predicted labels"):
-        checks.f1_by_hand(1.0, ..., FORGED)
+        checks.f1_by_hand(counted_f1, ..., FORGED)
 
 
 def right_per_class(eval_pred):
@@ -161,8 +197,8 @@ def test_pipeline(grading, tmp_path):
 def test_graded_three_ways(graded_three_ways):
     """F1 replaced by the accuracy formula fails that exercise, with a message that says so, and no other."""
     grades = graded_three_ways("01_supervised_classification", "01-16",
-                               "f1_by_hand = 2 * precision * recall / (precision + recall)",
-                               "f1_by_hand = (tp + tn) / (tp + tn + fp + fn)")
+                               "return 2 * precision * recall / (precision + recall) if precision + recall else 0.0",
+                               "return sum(1 for t, p in zip(y_true, y_pred) if t == p) / len(y_true)")
     assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
         ("f1_by_hand", False), ("per_class_f1", True), ("pipeline", True)]
     assert "is the accuracy" in grades["one wrong"].results[0].message

@@ -137,6 +137,8 @@ def test_loss_curve_plots_the_logged_training_losses():
     figure = plots.plot_loss_curve(history)
     line = figure.axes[0].get_lines()[0]
     assert list(line.get_xdata()) == [10, 20] and list(line.get_ydata()) == [9.5, 6.0]
+    validation = figure.axes[0].get_lines()[1]  # lesson 01 evaluates while it trains
+    assert list(validation.get_xdata()) == [20] and list(validation.get_ydata()) == [5.0]
     with pytest.raises(ValueError, match="logging_strategy='steps'"):
         plots.plot_loss_curve([{"train_runtime": 12.0, "step": 20}])
 

@@ -75,6 +75,30 @@ def test_a_cpu_with_native_bf16_trains_in_bf16_unless_switched_off(cpu_only, tmp
     assert not training.cpu_computes_bf16() and "bf16" not in training.fast_settings()
 
 
+def autocasts_in_bf16() -> bool:
+    """True inside a context where matrix products on the CPU run in bf16."""
+    return torch.is_autocast_enabled("cpu") and (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+
+
+def test_setfits_training_context_follows_the_same_test(cpu_only):
+    """lesson 03 trains SetFit inside cpu_bf16_autocast(): bf16 exactly where fast_settings() gives bf16."""
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    with training.cpu_bf16_autocast():
+        assert autocasts_in_bf16()
+    assert not autocasts_in_bf16()
+    cpu_only.setenv("COURSE_CPU_BF16", "0")
+    with training.cpu_bf16_autocast():
+        assert not autocasts_in_bf16()
+    cpu_only.delenv("COURSE_CPU_BF16")
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    with training.cpu_bf16_autocast():
+        assert not autocasts_in_bf16()
+    cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    cpu_only.setattr("helpers.training.has_gpu", lambda: True)  # a GPU: setfit's own settings, nothing added
+    with training.cpu_bf16_autocast():
+        assert not autocasts_in_bf16()
+
+
 def test_a_mac_gpu_keeps_its_device(cpu_only):
     cpu_only.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
     cpu_only.setattr(torch.backends.mps, "is_available", lambda: True)

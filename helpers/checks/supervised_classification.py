@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from helpers.checks.core import Verdict, close, exercise, is_unsolved
+from helpers.checks.core import Verdict, calls_during, close, exercise, is_unsolved
 from helpers.checks.reference import count_mismatch, dataset, lesson_settings
 
 LESSON = "01_supervised_classification"
@@ -21,42 +21,73 @@ def _test_split(settings: SimpleNamespace) -> tuple[list[int], list[str], Simple
     return list(test["label"]), reviews["test"].features["label"].names, chosen
 
 
+def _metric_shortcuts() -> dict[str, Any]:
+    """Functions that compute F1 or its counts in one call: exercise 1 asks for the counting itself."""
+    from sklearn import metrics
+
+    from helpers import classification, evaluation
+
+    shortcuts = {f"sklearn.metrics.{name}": getattr(metrics, name) for name in (
+        "f1_score", "fbeta_score", "precision_score", "recall_score", "precision_recall_fscore_support",
+        "confusion_matrix", "multilabel_confusion_matrix", "classification_report")}
+    shortcuts = {name: getattr(function, "__wrapped__", function) for name, function in shortcuts.items()}
+    return {**shortcuts, "helpers.classification.classification_metrics": classification.classification_metrics,
+            "helpers.classification.setfit_metric": classification.setfit_metric,
+            "helpers.evaluation.bootstrap_interval": evaluation.bootstrap_interval,
+            "helpers.evaluation.score_table": evaluation.score_table}
+
+
+# Labels and predictions the check adds to the lesson's own: 2 true positives, 1 false positive,
+# 1 false negative, 1 true negative (F1 = 2/3), and a model that never predicts the positive class.
+SMALL_CASES = (([1, 1, 0, 0, 1], [1, 0, 1, 0, 1]), ([1, 0, 1, 0], [0, 0, 0, 0]))
+
+
 @exercise
-def f1_by_hand(answer: Any, y_pred: Any, settings: SimpleNamespace) -> Verdict:
-    """F1 of the positive class, computed from confusion-matrix counts.
+def f1_by_hand(f1_fn: Any, y_pred: Any, settings: SimpleNamespace) -> Verdict:
+    """``f1_fn(y_true, y_pred)``: F1 of the positive class from counts the learner makes, without scikit-learn.
 
     ``y_pred`` is the model's prediction per test sentence; the true labels come from the
     course's test split (``settings``: see :func:`helpers.checks.reference.lesson_settings`).
     """
     from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
-    if is_unsolved(answer):
-        return False, "Replace the ... with F1 computed from tp, fp and fn."
+    if not callable(f1_fn):
+        return False, "f1_by_hand must be a function of (y_true, y_pred) that returns a number."
     y_pred = y_pred.tolist() if hasattr(y_pred, "tolist") else y_pred  # a NumPy array is fine too
     if not isinstance(y_pred, (list, tuple)):
         return False, f"y_pred must be the list of predicted labels, one per test sentence; got {y_pred!r:.80}."
     y_true, _, chosen = _test_split(settings)
     if len(y_pred) != len(y_true):
         return False, count_mismatch("y_pred", len(y_pred), len(y_true), "test sentences", chosen)
-    true_positives = sum(1 for t, p in zip(y_true, y_pred) if t == p == 1)
-    if isinstance(answer, float) and answer != answer and true_positives == 0:
-        return True, ("F1 is undefined (0/0) here because the model found no true positive; "
-                      "scikit-learn reports 0 in that case. Train longer to get a meaningful F1.")
-    if not isinstance(answer, (int, float)) or answer != answer:
-        return False, f"Expected a number, got {answer!r}."
-    expected = f1_score(y_true, y_pred, zero_division=0)
-    if close(answer, expected):
-        return True, f"F1 = {expected:.4f}, the same as scikit-learn's."
-    hints = {
-        "accuracy": accuracy_score(y_true, y_pred),
-        "precision": precision_score(y_true, y_pred, zero_division=0),
-        "recall": recall_score(y_true, y_pred, zero_division=0),
-    }
-    for metric, value in hints.items():
-        if close(answer, value):
-            return False, f"{answer:.4f} is the {metric}. F1 is the harmonic mean of precision and recall."
-    return False, (f"{answer:.4f} is not the F1 of these predictions; "
-                   "precision = tp / (tp + fp), recall = tp / (tp + fn), F1 = 2PR / (P + R).")
+    cases = [("the lesson's test sentences", y_true, list(y_pred))] + [
+        (f"y_true={labels}, y_pred={predicted}", labels, predicted) for labels, predicted in SMALL_CASES]
+    for where, labels, predicted in cases:
+        try:
+            answer, used = calls_during(f1_fn, (list(labels), list(predicted)), _metric_shortcuts())
+        except ZeroDivisionError:
+            return False, (f"For {where}, f1_by_hand divided by zero. When a denominator is 0 (no predicted "
+                           "or no true positive), return 0 for that score, as scikit-learn does.")
+        if used:
+            return False, f"Count tp, fp and fn yourself: your function calls {used[0]}."
+        if is_unsolved(answer):
+            return False, "Replace the ... with the counts, then precision, recall and F1 from them."
+        if not isinstance(answer, (int, float)) or isinstance(answer, bool) or answer != answer:
+            return False, f"For {where}, f1_by_hand returned {answer!r}; expected a number."
+        expected = f1_score(labels, predicted, zero_division=0)
+        if close(answer, expected):
+            continue
+        hints = {
+            "accuracy": accuracy_score(labels, predicted),
+            "precision": precision_score(labels, predicted, zero_division=0),
+            "recall": recall_score(labels, predicted, zero_division=0),
+        }
+        named = next((metric for metric, value in hints.items() if close(answer, value)), None)
+        if named:
+            return False, (f"For {where}, {answer:.4f} is the {named}. "
+                           "F1 is the harmonic mean of precision and recall.")
+        return False, (f"For {where}, {answer:.4f} is not the F1 (expected {expected:.4f}): precision = tp / (tp + fp), "
+                       "recall = tp / (tp + fn), F1 = 2PR / (P + R).")
+    return True, f"F1 = {f1_score(y_true, y_pred, zero_division=0):.4f} on the test sentences, the same as scikit-learn's."
 
 
 @exercise

@@ -5,7 +5,7 @@
 | ``COURSE_PROFILE`` | what ``profile="auto"`` means (``smoke``, ``cpu`` or ``full``) |
 | ``COURSE_CACHE`` | the download and dataset cache (default: ``.cache/`` in the checkout) |
 | ``COURSE_RUNS`` | where lessons write their outputs (default: ``runs/`` in the checkout) |
-| ``COURSE_CPU_BF16`` | ``0``: train in fp32 on a CPU that computes bf16 natively (the fast recipe's default there) |
+| ``COURSE_CPU_BF16`` | ``0``: train and evaluate in fp32 on a CPU that computes bf16 natively (the fast recipe's default there, and lesson 03's evaluation) |
 | ``COURSE_TINY`` | ``1``: the profile's models, settings and branches, with tiny data (``make test-full-shape``) |
 | ``COURSE_RECORD`` | set by ``course run``: the file a lesson's :func:`record` writes |
 | ``COURSE_GRADING`` | set by ``course grade``: a failed check raises instead of printing |

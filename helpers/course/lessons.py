@@ -75,7 +75,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
             "smoke": {"model_id": MINILM, "max_train_samples": 256, "max_eval_samples": 256,
                       "num_train_epochs": 1, "learning_rate": 5e-5, "batch_size": 16},
             "cpu": {"model_id": BOOK_MODEL, "max_train_samples": 1500, "max_eval_samples": None,
-                    "num_train_epochs": 1, "learning_rate": 3e-5, "batch_size": 16},
+                    "num_train_epochs": 2, "learning_rate": 3e-5, "batch_size": 16},
             "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None,
                      "num_train_epochs": 1, "learning_rate": 2e-5, "batch_size": 16},
         },
