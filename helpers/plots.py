@@ -36,16 +36,16 @@ def plot_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
 
 
 def _f1_and_time(points: dict[int, tuple[float, float]], reference: float, reference_label: str,
-                 xlabel: str, title: str) -> tuple[Figure, plt.Axes, plt.Axes]:
-    """F1 (left axis, with a dashed reference line) and training time (right axis) against ``points``' keys."""
+                 xlabel: str, title: str, split: str) -> tuple[Figure, plt.Axes, plt.Axes]:
+    """F1 on ``split`` (left axis, with a dashed reference line) and training time (right axis) against ``points``' keys."""
     if not points:
         raise ValueError("No points to plot: run at least one training first.")
     xs = sorted(points)
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(xs, [points[x][0] for x in xs], "o-", color="tab:blue", label="F1 (test)")
+    ax.plot(xs, [points[x][0] for x in xs], "o-", color="tab:blue", label=f"F1 ({split})")
     ax.axhline(reference, color="tab:blue", linestyle="--", linewidth=1, label=reference_label)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("F1 on the test split")
+    ax.set_ylabel(f"F1 on the {split} split")
     seconds = ax.twinx()
     seconds.plot(xs, [points[x][1] for x in xs], "s:", color="tab:gray", label="training time")
     seconds.set_ylabel("training time (s)")
@@ -63,28 +63,30 @@ def _legend_and_ticks(fig: Figure, ax: plt.Axes, seconds: plt.Axes, ticks: list[
 
 
 def plot_sweep(points: dict[int, tuple[float, float]], reference_f1: float, marked: int | None = None,
-               title: str = "Freezing sweep") -> Figure:
-    """F1 (left axis) and training time (right axis) against the number of trainable encoder blocks.
+               title: str = "Freezing sweep", split: str = "validation") -> Figure:
+    """F1 on ``split`` (left axis) and training time (right axis) against the number of trainable encoder blocks.
 
     ``points`` maps trainable blocks to ``(f1, training seconds)``; ``reference_f1`` (the full
     fine-tune) is drawn as a dashed line; ``marked``, if given, gets a vertical line.
     """
     fig, ax, seconds = _f1_and_time(points, reference_f1, f"full fine-tune, F1 {reference_f1:.3f}",
-                                    "trainable encoder blocks (the last ones; the head always trains)", title)
+                                    "trainable encoder blocks (the last ones; the head always trains)", title,
+                                    split)
     if marked is not None:
         ax.axvline(marked, color="tab:red", linewidth=1, label=f"levels off at {marked} block(s)")
     return _legend_and_ticks(fig, ax, seconds, sorted(points))
 
 
 def plot_few_shot_curve(points: dict[int, tuple[float, float]], reference_f1: float,
-                        reference_label: str, title: str = "Few-shot learning curve") -> Figure:
-    """F1 (left axis) and training time (right axis) against labelled examples per class (log scale).
+                        reference_label: str, title: str = "Few-shot learning curve",
+                        split: str = "validation") -> Figure:
+    """F1 on ``split`` (left axis) and training time (right axis) against labelled examples per class (log scale).
 
     ``points`` maps examples per class to ``(f1, training seconds)``; ``reference_f1`` is
     drawn as a dashed line labelled ``reference_label``.
     """
     fig, ax, seconds = _f1_and_time(points, reference_f1, reference_label,
-                                    "labelled examples per class (log scale)", title)
+                                    "labelled examples per class (log scale)", title, split)
     ax.set_xscale("log", base=2)
     ax.minorticks_off()
     return _legend_and_ticks(fig, ax, seconds, sorted(points))

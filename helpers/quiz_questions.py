@@ -240,7 +240,8 @@ QUESTIONS: tuple[Question, ...] = (
                        "from 32 sentences."),
                  right("First the whole sentence encoder, contrastively on pairs of labelled sentences; then a "
                        "classification head on the fine-tuned embeddings.",
-                       "The contrastive step does most of the work: swapping the head changes little."),
+                       "Lesson 03 found that swapping the head made no measurable difference; which step does most "
+                       "of the work needs a run without the contrastive step to tell."),
                  wrong("The encoder with masked language modeling, then a head.",
                        "Masked language modeling is lesson 04's continued pretraining; SetFit uses sentence pairs."),
                  wrong("It generates extra labelled sentences (data augmentation), then fine-tunes on them.",

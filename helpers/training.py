@@ -235,7 +235,7 @@ def train_resuming(trainer: Any, settings: Any) -> Any:
 
 
 class FinishedTrainings(dict):
-    """Results of a lesson's finished trainings (key -> tuple of numbers), kept in the run folder.
+    """Results of a lesson's finished trainings (key -> tuple of numbers or lists), kept in the run folder.
 
     Each result is written to ``<output_dir>/<name>.json`` as soon as it is set, so that a
     lesson stopped halfway (a Colab session that ended) reads back what it finished when it

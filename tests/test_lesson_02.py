@@ -132,9 +132,9 @@ def test_sweep_plot_has_f1_time_reference_and_mark():
     figure = plots.plot_sweep({0: (0.5, 20.0), 1: (0.7, 25.0), 6: (0.77, 60.0)}, 0.77, marked=1)
     left, right = figure.axes
     assert list(left.get_xticks()) == [0, 1, 6]
-    assert left.get_ylabel() == "F1 on the test split" and right.get_ylabel() == "training time (s)"
+    assert left.get_ylabel() == "F1 on the validation split" and right.get_ylabel() == "training time (s)"
     labels = [text.get_text() for text in left.get_legend().get_texts()]
-    assert labels == ["F1 (test)", "full fine-tune, F1 0.770", "levels off at 1 block(s)", "training time"]
+    assert labels == ["F1 (validation)", "full fine-tune, F1 0.770", "levels off at 1 block(s)", "training time"]
     unmarked = plots.plot_sweep({0: (0.5, 20.0)}, 0.77)
     assert "levels off" not in " ".join(t.get_text() for t in unmarked.axes[0].get_legend().get_texts())
     with pytest.raises(ValueError, match="No points"):

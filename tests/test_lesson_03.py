@@ -164,8 +164,11 @@ def test_few_shot_curve_plot():
     assert [t.get_text() for t in left.get_xticklabels()] == ["4", "8", "16"]
     assert [line.get_ydata()[0] for line in left.get_lines()][1] == 0.86
     labels = [text.get_text() for text in left.get_legend().get_texts()]
-    assert labels == ["F1 (test)", "lesson 01: F1 0.860", "training time"]
+    assert labels == ["F1 (validation)", "lesson 01: F1 0.860", "training time"]
     assert right.get_ylabel() == "training time (s)"
+    assert left.get_ylabel() == "F1 on the validation split"  # lesson 03 reads its curve on validation
+    on_test = plots.plot_few_shot_curve({4: (0.68, 36.0)}, 0.86, "reference", split="test")
+    assert on_test.axes[0].get_ylabel() == "F1 on the test split"
     with pytest.raises(ValueError, match="No points"):
         plots.plot_few_shot_curve({}, 0.86, "reference")
 

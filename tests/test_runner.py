@@ -74,6 +74,6 @@ def test_course_run_applies_parameters_to_lesson_01(tmp_path):
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert any("seed" in l and " 7 " in l and "(parameter)" in l for l in printed.splitlines())
     assert any("max_train_samples" in l and "300" in l and "(parameter)" in l for l in printed.splitlines())
-    assert "training on 300 sentences" in printed
-    assert "training on 300 sentences" in done.stdout  # streamed to the terminal while it ran
+    assert "train 300 | validation 256 | test 256 sentences" in printed
+    assert "train 300 | validation 256 | test 256 sentences" in done.stdout  # streamed to the terminal while it ran
     assert "trained 19 steps in" in done.stdout

@@ -335,34 +335,40 @@ def qa_window_lengths(split: str, samples: int | None, max_length: int, stride: 
 Parts = list[tuple[str, float]]
 
 
-def _classification(train: Sequence[int], test: Sequence[int], epochs: int, step_share: float = 1.0,
-                    eval_order: str = "in_order") -> float:
-    return (train_seconds(train, epochs, step_share=step_share)
-            + inference_seconds(test, order=eval_order) + MODEL_LOAD_S)
+def _classification(train: Sequence[int], predicted: Sequence[int], epochs: int, step_share: float = 1.0) -> float:
+    return (train_seconds(train, epochs, step_share=step_share) + inference_seconds(predicted) + MODEL_LOAD_S)
 
 
 def supervised_classification(p: dict[str, Any]) -> Parts:
-    """Lesson 01: one training, the test split predicted in order."""
+    """Lesson 01: one training that scores the validation split twice per epoch, then the test split
+    predicted in order."""
     train = rotten_tomatoes_lengths("train", p["max_train_samples"])
+    validation = rotten_tomatoes_lengths("validation", p["max_eval_samples"])
     test = rotten_tomatoes_lengths("test", p["max_eval_samples"])
+    passes = 2 * p["num_train_epochs"]
     return [(f"training, {len(train):,} sentences, {p['num_train_epochs']} epoch(s)",
              train_seconds(train, p["num_train_epochs"])),
+            (f"{passes} validation passes, {len(validation):,} sentences each",
+             passes * inference_seconds(validation, order="grouped")),
             (f"test predictions, {len(test):,} sentences", inference_seconds(test)),
             ("loading the model", MODEL_LOAD_S)]
 
 
 def freezing_layers(p: dict[str, Any]) -> Parts:
-    """Lesson 02: a training per number of trainable blocks (0 = the head only, 12 = everything),
-    each followed by ``trainer.predict`` on the test split (grouped by length)."""
+    """Lesson 02: a training per number of trainable blocks (0 = the head only, 12 = everything) and one
+    with the head and the pooler, each followed by predictions on the validation and test splits, in order."""
     if p["sweep_points"] is None:
         counts = list(range(LAYERS + 1))
     else:
         points = max(2, p["sweep_points"])  # the lesson's sweep_blocks
         counts = sorted({round(i * LAYERS / (points - 1)) for i in range(points)})
+    counts = sorted(set(counts) | {0, 1, LAYERS})  # the first runs, which the sweep reuses
     train = rotten_tomatoes_lengths("train", p["max_train_samples"])
-    test = rotten_tomatoes_lengths("test", p["max_eval_samples"])
-    return [(f"{k} trainable block(s): training (step share {frozen_share(k):.2f}), test predictions, model",
-             _classification(train, test, p["num_train_epochs"], frozen_share(k), "grouped")) for k in counts]
+    predicted = (rotten_tomatoes_lengths("validation", p["max_eval_samples"])
+                 + rotten_tomatoes_lengths("test", p["max_eval_samples"]))
+    runs = [(f"{k} trainable block(s)", frozen_share(k)) for k in counts] + [("head + pooler", frozen_share(0))]
+    return [(f"{name}: training (step share {share:.2f}), validation and test predictions, model",
+             _classification(train, predicted, p["num_train_epochs"], share)) for name, share in runs]
 
 
 def few_shot_setfit(p: dict[str, Any]) -> Parts:
@@ -399,8 +405,8 @@ def masked_language_modeling(p: dict[str, Any]) -> Parts:
     return [(f"masked-LM training, {len(blocks):,} blocks of {block}, {p['mlm_epochs']} epoch(s)",
              train_seconds(blocks, p["mlm_epochs"], head_factor=MLM_HEAD_FACTOR)),
             (f"held-out loss, {len(test_blocks)} blocks, twice", 2 * held_out),
-            ("two classification fine-tunes, 1 epoch, test predictions, models",
-             2 * _classification(train, test, 1, eval_order="grouped")),
+            ("two classification fine-tunes, 1 epoch, validation and test predictions, models",
+             2 * _classification(train, rotten_tomatoes_lengths("validation", p["max_eval_samples"]) + test, 1)),
             ("loading the masked-LM model", MODEL_LOAD_S)]
 
 
