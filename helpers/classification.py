@@ -4,13 +4,12 @@ The book loads its metric with ``evaluate.load("f1")``. That call downloads the
 metric's code from the Hugging Face Hub, so it fails offline, and its ``f1``
 script breaks on scikit-learn 1.9; scikit-learn computes the same numbers directly.
 
-- :func:`classification_metrics` builds a ``compute_metrics`` for ``transformers.Trainer``.
-- :func:`setfit_metric` is a ``metric=`` callable for ``setfit.Trainer``.
+:func:`classification_metrics` builds a ``compute_metrics`` for ``transformers.Trainer``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,16 +75,3 @@ def classification_metrics(label_names: list[str] | None = None) -> Callable[[An
         return _scores_for_labels(labels, logits.argmax(axis=-1), n_classes == 2)
 
     return compute_metrics
-
-
-def setfit_metric(y_pred: Iterable[int], y_test: Iterable[int]) -> Metrics:
-    """``metric=`` for ``setfit.Trainer``: ``f1`` and ``accuracy`` of predicted class ids.
-
-    F1 is that of class 1 when the labels are 0/1, macro-averaged otherwise.
-    (setfit turns string labels into ids before calling it.)
-    """
-    predictions, labels = np.asarray(y_pred), np.asarray(y_test)
-    check_same_length(predictions, labels, "predictions")
-    binary = set(np.union1d(predictions, labels).tolist()) <= {0, 1}
-    scores = _scores_for_labels(labels, predictions, binary=binary)
-    return {"f1": scores["f1"], "accuracy": scores["accuracy"]}

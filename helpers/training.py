@@ -98,9 +98,10 @@ def cpu_computes_bf16() -> bool:
 def cpu_bf16_autocast() -> contextlib.AbstractContextManager:
     """A context that computes in bf16 on a CPU that does so natively (``torch.autocast``); elsewhere it does nothing.
 
-    For training loops that take no ``TrainingArguments`` of ours: setfit builds its own and
-    passes on only ``use_amp``, which means fp16. The same test as :func:`fast_settings`
-    decides, so ``COURSE_CPU_BF16=0`` switches this off too; on a GPU it does nothing.
+    For code that takes no ``TrainingArguments`` of ours: lesson 03 predicts with SetFit inside
+    it (setfit passes on only ``use_amp``, which means fp16; its training stays in fp32, see
+    above). The same test as :func:`fast_settings` decides, so ``COURSE_CPU_BF16=0`` switches
+    this off too; on a GPU it does nothing.
     """
     import torch
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from transformers import EvalPrediction
 
-from helpers.classification import classification_metrics, setfit_metric
+from helpers.classification import classification_metrics
 
 
 def _logits(predicted: list, n_classes: int) -> np.ndarray:
@@ -48,12 +47,3 @@ def test_classification_rejects_mismatched_inputs():
         classification_metrics(["a", "b", "c"])((_logits(BINARY_PRED, 2), np.array(BINARY_TRUE)))
     with pytest.raises(ValueError, match="shape"):
         classification_metrics()((np.array(BINARY_PRED), np.array(BINARY_TRUE)))
-
-
-def test_setfit_metric_takes_tensors_and_lists():
-    scores = setfit_metric(torch.tensor(BINARY_PRED), BINARY_TRUE)
-    assert scores == pytest.approx({"f1": 2 / 3, "accuracy": 7 / 10})
-    multiclass = setfit_metric([0, 0, 1, 1, 2, 2], [0, 0, 0, 1, 1, 2])
-    assert multiclass["f1"] == pytest.approx((4 / 5 + 1 / 2 + 2 / 3) / 3)
-    with pytest.raises(ValueError, match="Received 3 predictions but 4 labels"):
-        setfit_metric([1, 0, 1], [1, 0, 1, 1])

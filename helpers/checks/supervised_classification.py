@@ -32,7 +32,6 @@ def _metric_shortcuts() -> dict[str, Any]:
         "confusion_matrix", "multilabel_confusion_matrix", "classification_report")}
     shortcuts = {name: getattr(function, "__wrapped__", function) for name, function in shortcuts.items()}
     return {**shortcuts, "helpers.classification.classification_metrics": classification.classification_metrics,
-            "helpers.classification.setfit_metric": classification.setfit_metric,
             "helpers.evaluation.bootstrap_interval": evaluation.bootstrap_interval,
             "helpers.evaluation.score_table": evaluation.score_table}
 
@@ -61,9 +60,10 @@ def f1_by_hand(f1_fn: Any, y_pred: Any, settings: SimpleNamespace) -> Verdict:
         return False, count_mismatch("y_pred", len(y_pred), len(y_true), "test sentences", chosen)
     cases = [("the lesson's test sentences", y_true, list(y_pred))] + [
         (f"y_true={labels}, y_pred={predicted}", labels, predicted) for labels, predicted in SMALL_CASES]
+    shortcuts = _metric_shortcuts()
     for where, labels, predicted in cases:
         try:
-            answer, used = calls_during(f1_fn, (list(labels), list(predicted)), _metric_shortcuts())
+            answer, used = calls_during(f1_fn, (list(labels), list(predicted)), shortcuts)
         except ZeroDivisionError:
             return False, (f"For {where}, f1_by_hand divided by zero. When a denominator is 0 (no predicted "
                            "or no true positive), return 0 for that score, as scikit-learn does.")
