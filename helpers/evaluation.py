@@ -7,6 +7,7 @@ many resamples of the test examples (drawn with replacement).
 - :func:`bootstrap_interval`: a score and its interval.
 - :func:`difference_interval`: whether two runs on the same test set can be told apart.
 - :func:`always_predict` and :func:`score_table`: runs side by side with a trivial baseline.
+- :func:`spread`: one score over several seeds or samples, as mean ± standard deviation.
 
 F1, precision and recall follow :mod:`helpers.classification`: those of class 1
 when the labels are 0/1, otherwise macro averages over the classes that occur in
@@ -41,6 +42,42 @@ class Interval:
     def excludes(self, x: float) -> bool:
         """Whether ``x`` lies outside the interval, e.g. ``excludes(0)`` for a difference."""
         return not self.low <= x <= self.high
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A score over ``n`` runs: mean, sample standard deviation, and a t interval of the mean."""
+
+    mean: float
+    sd: float
+    n: int
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.mean:.3f} ± {self.sd:.3f}"
+
+    def excludes(self, x: float) -> bool:
+        """Whether ``x`` lies outside the 95 % interval of the mean, e.g. ``excludes(0)`` for differences."""
+        return not self.low <= x <= self.high
+
+
+def spread(values: Sequence[float], confidence: float = 0.95) -> Spread:
+    """Mean ± standard deviation of one score over several runs (seeds, samples), with a t interval.
+
+    Pass per-run differences (a - b, run by run) to compare two settings that share their seeds.
+    """
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1 or len(array) < 2:
+        raise ValueError(f"Expected one score per run, at least 2 runs; got shape {array.shape}: "
+                         "repeat the run with other seeds or samples first.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence} must lie between 0 and 1, e.g. 0.95 for a 95% interval.")
+    from scipy import stats
+
+    mean, sd = float(array.mean()), float(array.std(ddof=1))
+    half = float(stats.t.ppf((1 + confidence) / 2, len(array) - 1)) * sd / np.sqrt(len(array))
+    return Spread(mean, sd, len(array), mean - half, mean + half)
 
 
 def _labels(values: Sequence, what: str) -> np.ndarray:

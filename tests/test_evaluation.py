@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from helpers.evaluation import (
-    Interval, always_predict, bootstrap_interval, difference_interval, score_table,
+    Interval, always_predict, bootstrap_interval, difference_interval, score_table, spread,
 )
 
 
@@ -122,3 +122,19 @@ def test_named_metric_is_fast():
     start = time.perf_counter()
     bootstrap_interval(labels, predictions, resamples=1_000)
     assert time.perf_counter() - start < 0.5
+
+
+def test_spread_gives_mean_sd_and_a_t_interval():
+    result = spread([0.80, 0.82, 0.84])
+    assert str(result) == "0.820 ± 0.020"
+    assert result.n == 3 and result.mean == pytest.approx(0.82) and result.sd == pytest.approx(0.02)
+    half = 4.302653 * 0.02 / np.sqrt(3)  # t(0.975, 2 degrees of freedom)
+    assert (result.low, result.high) == pytest.approx((0.82 - half, 0.82 + half), abs=1e-6)
+    assert result.excludes(0.7) and not result.excludes(0.81)
+    assert spread([0.01, 0.02, 0.03, 0.02]).excludes(0)
+
+
+@pytest.mark.parametrize("values", [[0.8], [], [[0.8, 0.9]]])
+def test_spread_refuses_fewer_than_two_runs(values):
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        spread(values)
