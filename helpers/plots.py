@@ -77,20 +77,48 @@ def plot_sweep(points: dict[int, tuple[float, float]], reference_f1: float, mark
     return _legend_and_ticks(fig, ax, seconds, sorted(points))
 
 
-def plot_few_shot_curve(points: dict[int, tuple[float, float]], reference_f1: float,
-                        reference_label: str, title: str = "Few-shot learning curve",
+def plot_few_shot_curve(curves: dict[str, dict[int, Sequence[float]]], references: dict[str, float],
+                        seconds: dict[int, float] | None = None, title: str = "Few-shot learning curve",
                         split: str = "validation") -> Figure:
-    """F1 on ``split`` (left axis) and training time (right axis) against labelled examples per class (log scale).
+    """F1 on ``split`` against labelled examples per class (log scale), one line per method.
 
-    ``points`` maps examples per class to ``(f1, training seconds)``; ``reference_f1`` is
-    drawn as a dashed line labelled ``reference_label``.
+    ``curves`` maps a method's name to ``{examples per class: [F1 of each sample draw]}``;
+    each point is the mean over the draws, its error bar ± one standard deviation (none
+    for a single draw). ``references`` are horizontal lines (``name: F1``); ``seconds``,
+    if given, is a training time per size, drawn on the right axis.
     """
-    fig, ax, seconds = _f1_and_time(points, reference_f1, reference_label,
-                                    "labelled examples per class (log scale)", title, split)
+    if not any(curves.values()):
+        raise ValueError("No points to plot: run at least one training first.")
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    sizes = sorted({size for points in curves.values() for size in points})
+    handles = []
+    for i, ((name, points), color) in enumerate(zip(curves.items(), ["tab:blue", "tab:orange", "tab:green"])):
+        xs = sorted(points)
+        means = [float(np.mean(points[x])) for x in xs]
+        sds = [float(np.std(points[x], ddof=1)) if len(points[x]) > 1 else 0.0 for x in xs]
+        shift = 2 ** (0.04 * (i - (len(curves) - 1) / 2))  # side by side, so that error bars do not hide each other
+        handles.append(ax.errorbar([x * shift for x in xs], means, yerr=sds, fmt="o-", color=color, capsize=4,
+                                   label=f"{name} (mean ± sd)"))
+    for (name, value), style in zip(references.items(), ["--", ":", "-."]):
+        handles.append(ax.axhline(value, color="tab:gray", linestyle=style, linewidth=1, label=f"{name}: {value:.3f}"))
     ax.set_xscale("log", base=2)
     ax.minorticks_off()
-    return _legend_and_ticks(fig, ax, seconds, sorted(points))
-
+    ax.set_xlabel("labelled examples per class (log scale)")
+    ax.set_ylabel(f"F1 on the {split} split")
+    ax.set_title(title)
+    ax.set_xticks(sizes, labels=[str(size) for size in sizes])
+    low, high = ax.get_ylim()
+    ax.set_ylim(min([low, *references.values()]) - 0.01, max([high, *references.values()]) + 0.01)
+    if seconds:
+        right = ax.twinx()
+        right.plot(sorted(seconds), [seconds[x] for x in sorted(seconds)], "s:", color="tab:red", alpha=0.6,
+                   label="training time")
+        right.set_ylabel("training time (s)")
+        right.set_ylim(bottom=0)
+        handles += right.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def plot_loss_curve(log_history: list[dict], title: str = "Training loss") -> Figure:

@@ -157,20 +157,29 @@ def test_reference_score_prefers_the_latest_recorded_run_that_is_not_smoke(monke
 
 
 def test_few_shot_curve_plot():
-    figure = plots.plot_few_shot_curve({4: (0.68, 36.0), 16: (0.81, 114.0), 8: (0.75, 60.0)}, 0.86,
-                                       "lesson 01: F1 0.860")
+    curves = {"SetFit": {4: [0.60, 0.70, 0.68], 16: [0.81, 0.79, 0.83], 8: [0.75, 0.73, 0.77]},
+              "no contrastive step": {4: [0.55, 0.65, 0.60], 8: [0.70, 0.72, 0.71], 16: [0.80, 0.78, 0.79]}}
+    figure = plots.plot_few_shot_curve(curves, {"frozen encoder, all labels": 0.86, "always positive": 0.67},
+                                       seconds={4: 36.0, 8: 60.0, 16: 114.0})
     left, right = figure.axes
     assert left.get_xscale() == "log"
     assert [t.get_text() for t in left.get_xticklabels()] == ["4", "8", "16"]
-    assert [line.get_ydata()[0] for line in left.get_lines()][1] == 0.86
+    setfit_line = left.get_lines()[0]
+    assert np.allclose(setfit_line.get_xdata(), [4, 8, 16], rtol=0.03)  # shifted a little, beside the other curve
+    assert np.allclose(setfit_line.get_ydata(), [0.66, 0.75, 0.81])  # the mean over draws, sorted by size
+    error_bars = left.collections[0].get_segments()  # one vertical segment per point: mean ± sd
+    assert np.allclose([segment[1][1] - segment[0][1] for segment in error_bars], 2 * np.array([0.05291, 0.02, 0.02]),
+                       atol=1e-4)
     labels = [text.get_text() for text in left.get_legend().get_texts()]
-    assert labels == ["F1 (validation)", "lesson 01: F1 0.860", "training time"]
+    assert labels == ["SetFit (mean ± sd)", "no contrastive step (mean ± sd)", "frozen encoder, all labels: 0.860",
+                      "always positive: 0.670", "training time"]
     assert right.get_ylabel() == "training time (s)"
+    assert left.get_ylim()[1] > 0.86  # the references stay inside the axes
     assert left.get_ylabel() == "F1 on the validation split"  # lesson 03 reads its curve on validation
-    on_test = plots.plot_few_shot_curve({4: (0.68, 36.0)}, 0.86, "reference", split="test")
-    assert on_test.axes[0].get_ylabel() == "F1 on the test split"
+    single = plots.plot_few_shot_curve({"SetFit": {4: [0.68]}}, {}, split="test")
+    assert single.axes[0].get_ylabel() == "F1 on the test split" and len(single.axes) == 1
     with pytest.raises(ValueError, match="No points"):
-        plots.plot_few_shot_curve({}, 0.86, "reference")
+        plots.plot_few_shot_curve({"SetFit": {}}, {"reference": 0.86})
 
 
 @pytest.mark.slow

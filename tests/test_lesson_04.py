@@ -19,29 +19,6 @@ FORGED = SimpleNamespace(profile="full", seed=7, model_id="my/model")
 pytestmark = pytest.mark.usefixtures("offline_sources")  # no test reaches the network
 
 
-def right_counts(num_tokens, mlm_probability, mask_replace_prob, random_replace_prob):
-    selected = num_tokens * mlm_probability
-    return {"selected": selected, "[MASK]": selected * mask_replace_prob, "random": selected * random_replace_prob,
-            "kept": selected * (1 - mask_replace_prob - random_replace_prob)}
-
-
-def test_masking_counts(grading):
-    checks.masking_counts(right_counts)
-
-    def of_all_tokens(n, p, m, r):
-        return {**right_counts(n, p, m, r), "[MASK]": n * m, "random": n * r, "kept": n * (1 - m - r)}
-
-    with pytest.raises(ExerciseFailed, match="apply to the \\*selected\\* tokens"):
-        checks.masking_counts(of_all_tokens)
-    with pytest.raises(ExerciseFailed, match="kept tokens are the selected ones"):
-        checks.masking_counts(lambda n, p, m, r: {**right_counts(n, p, m, r), "kept": n * p * 0.1})
-    with pytest.raises(ExerciseFailed, match="Return a dict with the keys"):
-        checks.masking_counts(lambda n, p, m, r: n * p)
-    with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.masking_counts(lambda n, p, m, r: ...)
-    assert [entry["passed"] for entry in grading()] == [True] + [False] * 4
-
-
 def right_outcomes(original_ids, input_ids, labels, mask_token_id):
     outcomes = []
     for before, after, label in zip(original_ids, input_ids, labels):
@@ -103,14 +80,135 @@ def test_masking_outcomes_masks_the_lessons_reviews_itself(grading):
         checks.masking_outcomes(made_up_only, FORGED)
 
 
-def test_perplexity(grading):
-    checks.perplexity(math.exp)
-    with pytest.raises(ExerciseFailed, match="not 2"):
-        checks.perplexity(lambda loss: 2 ** loss)
-    with pytest.raises(ExerciseFailed, match="the perplexity is 1.0000"):
-        checks.perplexity(lambda loss: loss)
+def right_top_k(logits, input_ids, mask_token_id, k=5):
+    import torch
+
+    position = int((input_ids == mask_token_id).nonzero()[0])
+    best = torch.topk(torch.softmax(logits[position], dim=-1), k)
+    return [(int(token), float(probability)) for token, probability in zip(best.indices, best.values)]
+
+
+def test_top_k_guesses(grading):
+    import torch
+
+    checks.top_k_guesses(right_top_k, FORGED)
+    assert grading()[0]["passed"]
+
+    def at(position_of):
+        def guesses(logits, input_ids, mask_token_id, k=5):
+            best = torch.topk(torch.softmax(logits[position_of(input_ids, mask_token_id)], dim=-1), k)
+            return [(int(t), float(p)) for t, p in zip(best.indices, best.values)]
+        return guesses
+
+    with pytest.raises(ExerciseFailed, match="best guesses at position 0, but the \\[MASK\\] is at position 3"):
+        checks.top_k_guesses(at(lambda ids, mask: 0), FORGED)
+    with pytest.raises(ExerciseFailed, match="Those are logits, not probabilities"):
+        checks.top_k_guesses(lambda logits, ids, mask, k=5: [
+            (int(t), float(v)) for v, t in zip(*torch.topk(logits[int((ids == mask).nonzero()[0])], k))], FORGED)
+    with pytest.raises(ExerciseFailed, match="softmax ran over the positions"):
+        def over_positions(logits, ids, mask, k=5):
+            position = int((ids == mask).nonzero()[0])
+            probabilities = torch.softmax(logits, dim=0)[position]
+            return [(int(t), float(probabilities[t])) for t in torch.topk(logits[position], k).indices]
+        checks.top_k_guesses(over_positions, FORGED)
+    with pytest.raises(ExerciseFailed, match="not in order"):
+        checks.top_k_guesses(lambda logits, ids, mask, k=5: right_top_k(logits, ids, mask, k)[::-1], FORGED)
+    with pytest.raises(ExerciseFailed, match="Return a list of k = 4"):
+        checks.top_k_guesses(lambda logits, ids, mask, k=5: right_top_k(logits, ids, mask, k)[0], FORGED)
     with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.perplexity(lambda loss: ...)
+        checks.top_k_guesses(lambda logits, ids, mask, k=5: ..., FORGED)
+
+
+def test_top_k_guesses_compares_with_the_pipeline_on_the_lessons_model(grading):
+    """Right on made-up logits only (what a check of forged inputs would accept) fails on the lesson's sentences."""
+    def made_up_only(logits, input_ids, mask_token_id, k=5):
+        answer = right_top_k(logits, input_ids, mask_token_id, k)
+        return answer if logits.shape[-1] == 40 else [(token, probability / 2) for token, probability in answer]
+
+    with pytest.raises(ExerciseFailed, match="For 'What a horrible \\[MASK\\]!' the fill-mask pipeline gives"):
+        checks.top_k_guesses(made_up_only, FORGED)
+
+
+def right_perplexity(logits, labels):
+    import torch
+
+    selected = labels != -100
+    true_tokens = torch.log_softmax(logits[selected], dim=-1).gather(-1, labels[selected].unsqueeze(-1))
+    return math.exp(-true_tokens.mean().item())
+
+
+def test_masked_perplexity(grading):
+    import torch
+
+    checks.masked_perplexity(right_perplexity, FORGED)
+    assert "from its" in grading()[0]["message"] and grading()[0]["passed"]
+
+    def every_position(logits, labels):  # -100 read as token 0, averaged over all positions
+        picked = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1))
+        return math.exp(-picked.mean().item())
+
+    def mean_of_exps(logits, labels):
+        selected = labels != -100
+        picked = torch.log_softmax(logits[selected], -1).gather(-1, labels[selected].unsqueeze(-1))
+        return float((-picked).exp().mean())
+
+    def no_log_softmax(logits, labels):
+        selected = labels != -100
+        return math.exp(-logits[selected].gather(-1, labels[selected].unsqueeze(-1)).mean().item())
+
+    def unmasked_gather(logits, labels):
+        return math.exp(-torch.log_softmax(logits, -1).gather(-1, labels.unsqueeze(-1)).mean().item())
+
+    with pytest.raises(ExerciseFailed, match="forgot the exp"):
+        checks.masked_perplexity(lambda logits, labels: math.log(right_perplexity(logits, labels)), FORGED)
+    with pytest.raises(ExerciseFailed, match="use e, not 2"):
+        checks.masked_perplexity(lambda logits, labels: 2 ** math.log(right_perplexity(logits, labels)), FORGED)
+    with pytest.raises(ExerciseFailed, match="not e to a loss in bits"):
+        checks.masked_perplexity(lambda logits, labels: right_perplexity(logits, labels) ** (1 / math.log(2)),
+                                 FORGED)
+    with pytest.raises(ExerciseFailed, match="-100 positions were counted"):
+        checks.masked_perplexity(every_position, FORGED)
+    with pytest.raises(ExerciseFailed, match="mean of the per-token perplexities"):
+        checks.masked_perplexity(mean_of_exps, FORGED)
+    with pytest.raises(ExerciseFailed, match="take a log-softmax over the vocabulary first"):
+        checks.masked_perplexity(no_log_softmax, FORGED)
+    with pytest.raises(ExerciseFailed, match="A label of -100 is no token id"):
+        checks.masked_perplexity(unmasked_gather, FORGED)
+    with pytest.raises(ExerciseFailed, match="Replace the"):
+        checks.masked_perplexity(lambda logits, labels: ..., FORGED)
+    with pytest.raises(ExerciseFailed, match="Return one number"):
+        checks.masked_perplexity(lambda logits, labels: "low", FORGED)
+
+
+def test_masked_perplexity_refuses_a_cross_entropy_call(grading):
+    import torch
+
+    def library(logits, labels):
+        return math.exp(torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten()).item())
+
+    def module(logits, labels):
+        return math.exp(torch.nn.CrossEntropyLoss()(logits.flatten(0, 1), labels.flatten()).item())
+
+    def nll(logits, labels):
+        return math.exp(torch.nn.functional.nll_loss(torch.log_softmax(logits, -1).flatten(0, 1),
+                                                     labels.flatten()).item())
+
+    for shortcut, name in [(library, "torch.nn.functional.cross_entropy"), (module, "torch.nn.CrossEntropyLoss"),
+                           (nll, "torch.nn.functional.nll_loss")]:
+        with pytest.raises(ExerciseFailed, match=re.escape(f"your function calls {name}")):
+            checks.masked_perplexity(shortcut, FORGED)
+
+
+def test_masked_perplexity_scores_a_batch_the_check_builds_itself(grading):
+    """The check takes no logits or labels from the learner: a function right on the made-up batch only fails on
+    the lesson's validation reviews, whatever the learner's settings say."""
+    assert list(inspect.signature(checks.masked_perplexity).parameters) == ["perplexity_fn", "settings"]
+
+    def made_up_only(logits, labels):
+        return right_perplexity(logits, labels) if logits.shape[-1] == 30 else 1.0
+
+    with pytest.raises(ExerciseFailed, match="On a batch of 8 of the lesson's validation reviews the perplexity is"):
+        checks.masked_perplexity(made_up_only, FORGED)
 
 
 def test_group_into_blocks_cuts_every_column_alike_and_drops_the_rest():
@@ -146,8 +244,9 @@ def test_loss_curve_plots_the_logged_training_losses():
 @pytest.mark.slow
 def test_graded_three_ways(graded_three_ways):
     """Perplexity in base 2 fails that exercise and no other."""
-    grades = graded_three_ways("04_masked_language_modeling", "04-24", "return math.exp(mean_loss)",
-                               "return 2 ** mean_loss")
+    grades = graded_three_ways("04_masked_language_modeling", "04-24",
+                               "return math.exp(-true_tokens.mean().item())",
+                               "return 2 ** (-true_tokens.mean().item())")
     assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
-        ("masking_counts", True), ("masking_outcomes", True), ("perplexity", False)]
+        ("masking_outcomes", True), ("top_k_guesses", True), ("masked_perplexity", False)]
     assert "not 2" in grades["one wrong"].results[2].message

@@ -75,7 +75,7 @@ def test_the_first_answer_counts_and_the_feedback_explains():
     setfit = next(q for q in quiz.questions if q.id == "setfit-steps")
     feedback = quiz.answer("setfit-steps", letter_of(quiz, setfit, correct=False).upper())
     assert not feedback.correct and feedback.headline == "Not quite."
-    assert setfit.answer.text in feedback.text and "0 correct out of 1 answered (34 questions)" in feedback.text
+    assert setfit.answer.text in feedback.text and "0 correct out of 1 answered (38 questions)" in feedback.text
     again = quiz.answer("setfit-steps", letter_of(quiz, setfit, correct=True))
     assert again.correct and not again.counted and "only your first answer counts" in again.text
     assert quiz.results() == {"setfit-steps": False}

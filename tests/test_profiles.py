@@ -57,7 +57,7 @@ def test_tiny_keeps_the_full_shape_with_a_few_batches_of_data(monkeypatch, capsy
     monkeypatch.setenv(profiles.TINY_ENV, "1")
     setfit = profiles.resolve("03_few_shot_setfit", profile="full")
     full = LESSONS["03_few_shot_setfit"].profiles["full"]
-    assert setfit.model_id == full["model_id"] and setfit.curve_sizes == full["curve_sizes"] == [4, 8, 16, 32, 64]
+    assert setfit.model_id == full["model_id"] and setfit.curve_sizes == full["curve_sizes"] == [4, 8, 16, 32]
     assert (setfit.num_iterations, setfit.num_epochs, setfit.max_eval_samples) == (1, 1, 32)
     sweep = profiles.resolve("02_freezing_layers", profile="full", max_eval_samples=100)
     assert (sweep.max_train_samples, sweep.max_eval_samples, sweep.sweep_points) == (32, 100, None)

@@ -105,11 +105,14 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
         "03_few_shot_setfit",
         {
             "smoke": {"model_id": MINILM, "examples_per_class": 8, "num_iterations": 2, "num_epochs": 1,
-                      "batch_size": 16, "max_eval_samples": 200, "curve_sizes": [4, 8]},
+                      "batch_size": 16, "max_eval_samples": 200, "curve_sizes": [4, 8], "draws": 2,
+                      "max_train_samples": 400, "fine_tune_epochs": 2, "learning_rate": 5e-5},
             "cpu": {"model_id": MPNET, "examples_per_class": 16, "num_iterations": 5, "num_epochs": 1,
-                    "batch_size": 16, "max_eval_samples": None, "curve_sizes": [4, 8, 16, 32]},
+                    "batch_size": 16, "max_eval_samples": None, "curve_sizes": [4, 16], "draws": 3,
+                    "max_train_samples": None, "fine_tune_epochs": 15, "learning_rate": 5e-5},
             "full": {"model_id": MPNET, "examples_per_class": 16, "num_iterations": 20, "num_epochs": 3,
-                     "batch_size": 16, "max_eval_samples": None, "curve_sizes": [4, 8, 16, 32, 64]},
+                     "batch_size": 16, "max_eval_samples": None, "curve_sizes": [4, 8, 16, 32], "draws": 3,
+                     "max_train_samples": None, "fine_tune_epochs": 15, "learning_rate": 5e-5},
         },
         book={"test_f1": BookFigure(0.836, f"{BOOK}, 'Few-Shot Classification' (p. 333 ff.): all-mpnet-base-v2, "
                                            "16 sentences per class, 20 iterations, 3 epochs, 87 s on a T4 "
@@ -118,12 +121,16 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
     Lesson(
         "04_masked_language_modeling",
         {
-            "smoke": {"model_id": MINILM, "max_train_samples": 128, "max_eval_samples": 128, "block_size": 64,
-                      "mlm_epochs": 1, "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "batch_size": 16},
-            "cpu": {"model_id": MINILM, "max_train_samples": None, "max_eval_samples": None, "block_size": 128,
-                    "mlm_epochs": 2, "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "batch_size": 16},
-            "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_eval_samples": None, "block_size": 128,
-                     "mlm_epochs": 10, "mlm_learning_rate": 2e-5, "classify_learning_rate": 2e-5, "batch_size": 16},
+            "smoke": {"model_id": MINILM, "max_train_samples": 128, "max_labelled_samples": 32, "max_eval_samples": 64,
+                      "block_size": 64, "head_steps": 4, "head_learning_rate": 1e-3, "mlm_epochs": 1,
+                      "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "classify_seeds": 2, "batch_size": 16},
+            "cpu": {"model_id": MINILM, "max_train_samples": None, "max_labelled_samples": 2000, "max_eval_samples": None,
+                    "block_size": 128, "head_steps": 150, "head_learning_rate": 1e-3, "mlm_epochs": 2,
+                    "mlm_learning_rate": 1e-4, "classify_learning_rate": 5e-5, "classify_seeds": 3, "batch_size": 16},
+            "full": {"model_id": BOOK_MODEL, "max_train_samples": None, "max_labelled_samples": 2000,
+                     "max_eval_samples": None, "block_size": 128, "head_steps": 300, "head_learning_rate": 1e-3,
+                     "mlm_epochs": 10, "mlm_learning_rate": 2e-5, "classify_learning_rate": 2e-5, "classify_seeds": 3,
+                     "batch_size": 16},
         },
         book={"train_loss_last": BookFigure(1.96, f"{BOOK}, 'Continued Pretraining with Masked Language Modeling' "
                                                   "(p. 340 ff.): bert-base-cased, training loss 2.60 at the first "

@@ -372,41 +372,65 @@ def freezing_layers(p: dict[str, Any]) -> Parts:
 
 
 def few_shot_setfit(p: dict[str, Any]) -> Parts:
-    """Lesson 03: SetFit's main run, a differentiable head on its body, a zero-shot run and the
-    learning curve's other sizes, each evaluated on the test split (sorted batches of 32)."""
+    """Lesson 03: SetFit on each draw (test and validation), a zero-shot run, the pretrained embeddings of
+    controls (a) and (c), the ordinary fine-tune (b), and the curve's other sizes on each draw (validation)."""
     train = rotten_tomatoes_lengths("train")
+    validation = rotten_tomatoes_lengths("validation", p["max_eval_samples"])
     test = rotten_tomatoes_lengths("test", p["max_eval_samples"])
-    evaluation = inference_seconds(test, batch_size=32, order="sorted", pad_multiple=None)
-    per_class, iterations, epochs = p["examples_per_class"], p["num_iterations"], p["num_epochs"]
 
-    def run(label: str, population: Sequence[int], labelled: int) -> tuple[str, float]:
-        seconds = setfit_train_seconds(population, labelled, iterations, epochs, p["batch_size"])
-        return f"{label}: training, evaluation, model", seconds + evaluation + MODEL_LOAD_S
+    def predicted(lengths: Sequence[int]) -> float:
+        return inference_seconds(lengths, batch_size=32, order="sorted", pad_multiple=None)
+
+    per_class, iterations, epochs, draws = (p["examples_per_class"], p["num_iterations"], p["num_epochs"],
+                                            p["draws"])
+
+    def setfit_run(population: Sequence[int], labelled: int) -> float:
+        return setfit_train_seconds(population, labelled, iterations, epochs, p["batch_size"]) + MODEL_LOAD_S
 
     template = max(text_lengths(["This is a negative movie review.", "This is a positive movie review."]))
-    # The differentiable head: 25 epochs of forward passes through the frozen body over the
-    # labelled sentences, each padded to the longest of them (its expected length).
+    pool = rotten_tomatoes_lengths("train", p["max_train_samples"])
+    embedded = inference_seconds([*validation, *test, *pool], order="sorted", pad_multiple=None)
     rng = np.random.default_rng(42)
-    longest = round(np.mean([rng.choice(train, 2 * per_class, replace=False).max() for _ in range(200)]))
-    head = inference_seconds([longest] * 2 * per_class * 25, batch_size=8, pad_multiple=None)
-    return [run(f"{per_class} per class", train, 2 * per_class),
-            ("differentiable head: 25 epochs, evaluation, model", head + evaluation + MODEL_LOAD_S),
-            run("zero-shot, 16 template sentences", [template] * 16, 16),
-            *[run(f"curve, {size} per class", train, 2 * size) for size in p["curve_sizes"] if size != per_class]]
+    few_shot = rng.choice(train, 2 * per_class, replace=False)
+    fine_tune = _classification(few_shot, test, p["fine_tune_epochs"])
+    curve = [size for size in p["curve_sizes"] if size != per_class]
+    return [(f"SetFit, {per_class} per class, {draws} draws: training, test and validation predictions, model",
+             draws * (setfit_run(train, 2 * per_class) + predicted(test) + predicted(validation))),
+            ("zero-shot, 16 template sentences: training, test predictions, model",
+             setfit_run([template] * 16, 16) + predicted(test)),
+            (f"pretrained embeddings: {len(validation) + len(test) + len(pool):,} sentences", embedded + MODEL_LOAD_S),
+            (f"ordinary fine-tuning, {2 * per_class} sentences, {p['fine_tune_epochs']} epochs, test predictions",
+             fine_tune),
+            *[(f"curve, {size} per class, {draws} draws: training, validation predictions, model",
+               draws * (setfit_run(train, 2 * size) + predicted(validation))) for size in curve]]
 
 
 def masked_language_modeling(p: dict[str, Any]) -> Parts:
-    """Lesson 04: held-out loss, masked-LM training, held-out loss again, two classification fine-tunes."""
+    """Lesson 04: held-out loss three times; step 1, the masked-LM head alone (the encoder frozen); step 2,
+    masked-LM training of everything; classification fine-tunes from two encoders, one per seed each.
+
+    A head-only step runs the encoder forward only (``FORWARD_SHARE``) and the vocabulary projection
+    forward and backward to its input (two thirds of its training cost: its weight, tied to the frozen
+    embeddings, gets no gradient), against ``MLM_HEAD_FACTOR`` for a full step.
+    """
     train = rotten_tomatoes_lengths("train", p["max_train_samples"])
+    validation = rotten_tomatoes_lengths("validation", p["max_eval_samples"])
     test = rotten_tomatoes_lengths("test", p["max_eval_samples"])
+    labelled = rotten_tomatoes_lengths("train", p["max_labelled_samples"])
     block = p["block_size"]
-    blocks, test_blocks = [block] * block_count(train, block), [block] * block_count(test, block)
-    held_out = inference_seconds(test_blocks, head_factor=MLM_HEAD_FACTOR)
-    return [(f"masked-LM training, {len(blocks):,} blocks of {block}, {p['mlm_epochs']} epoch(s)",
+    blocks, validation_blocks = [block] * block_count(train, block), [block] * block_count(validation, block)
+    held_out = inference_seconds(validation_blocks, head_factor=MLM_HEAD_FACTOR)
+    head_share = (FORWARD_SHARE + (MLM_HEAD_FACTOR - 1) * 2 / 3) / MLM_HEAD_FACTOR
+    runs = 2 * p["classify_seeds"]
+    return [(f"step 1, the head alone, {p['head_steps']} steps of {BATCH_SIZE} blocks of {block}",
+             train_seconds([block] * (p["head_steps"] * BATCH_SIZE), step_share=head_share,
+                           head_factor=MLM_HEAD_FACTOR)),
+            (f"step 2, masked-LM training, {len(blocks):,} blocks of {block}, {p['mlm_epochs']} epoch(s)",
              train_seconds(blocks, p["mlm_epochs"], head_factor=MLM_HEAD_FACTOR)),
-            (f"held-out loss, {len(test_blocks)} blocks, twice", 2 * held_out),
-            ("two classification fine-tunes, 1 epoch, validation and test predictions, models",
-             2 * _classification(train, rotten_tomatoes_lengths("validation", p["max_eval_samples"]) + test, 1)),
+            (f"held-out loss, {len(validation_blocks)} blocks, three models", 3 * held_out),
+            (f"{runs} classification fine-tunes ({p['classify_seeds']} seeds, 2 encoders), {len(labelled):,} "
+             "labelled reviews, 1 epoch, validation and test predictions, models",
+             runs * _classification(labelled, validation + test, 1)),
             ("loading the masked-LM model", MODEL_LOAD_S)]
 
 
