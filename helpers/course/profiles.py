@@ -39,10 +39,10 @@ def pick_profile(profile: str) -> str:
     return profile
 
 
-# What COURSE_TINY=1 caps: the samples that set the number of steps, SetFit's pairs and epochs, and the
-# epochs of lesson 03's ordinary fine-tune.
+# What COURSE_TINY=1 caps: the samples that set the number of steps, SetFit's pairs and epochs, the
+# epochs of lesson 03's ordinary fine-tune and the steps of lesson 04's head-only training.
 TINY_CAPS = {"max_train_samples": 32, "max_eval_samples": 32, "num_iterations": 1, "num_epochs": 1,
-             "fine_tune_epochs": 1}
+             "fine_tune_epochs": 1, "head_steps": 4}
 
 
 def tiny() -> bool:
