@@ -1,4 +1,4 @@
-"""Extractive question answering (SQuAD) as start/end token classification.
+"""Extractive question answering (SQuAD): where the answer starts and ends, as two distributions over positions.
 
 Training windows (:func:`qa_train_features`) and evaluation windows
 (:func:`qa_eval_features`) are batched ``Dataset.map`` functions: a long context is
@@ -7,7 +7,10 @@ token. :func:`postprocess_qa` turns the model's start/end logits back into answe
 text, window by window with :func:`best_span`; :func:`answer_question` does it all for
 one question (transformers 5 has no ``question-answering`` pipeline any more);
 :func:`squad_scores` computes the SQuAD exact match and F1. :func:`long_example` picks a
-question whose answer is whole in several windows, to look at.
+question whose answer is whole in several windows, to look at. Unanswerable questions:
+:func:`unanswerable_pairs` builds them from v1.1 (a question with another paragraph of its
+article), :func:`span_and_null_scores` gives each question's best span and null ([CLS]) score,
+and :func:`best_null_threshold` chooses the threshold on their difference.
 """
 
 from __future__ import annotations
@@ -256,6 +259,8 @@ def answer_question(
     keep the best span over all windows (:func:`best_span`). Returns ``answer``,
     its ``start`` and ``end`` characters in ``context`` and ``score``, the start + end
     logit (not a probability); ``answer`` is "" and ``score`` None if no span is valid.
+    ``null_score`` is the start + end logit at ``[CLS]``, the smallest over the windows
+    (see :func:`span_and_null_scores`): compare ``null_score - score`` with a threshold.
     """
     import torch
 
@@ -267,13 +272,14 @@ def answer_question(
     model.eval()
     with torch.no_grad():
         output = model(**inputs)
+    all_starts, all_ends = output.start_logits.cpu().numpy(), output.end_logits.cpu().numpy()
     best = _best_of([best_span(offsets, starts, ends, n_best, max_answer_length) for offsets, starts, ends
-                     in zip(windows["offset_mapping"], output.start_logits.cpu().numpy(),
-                            output.end_logits.cpu().numpy())])
+                     in zip(windows["offset_mapping"], all_starts, all_ends)])
+    null_score = float((all_starts[:, CLS_INDEX] + all_ends[:, CLS_INDEX]).min())
     if best is None:
-        return {"answer": "", "start": 0, "end": 0, "score": None}
+        return {"answer": "", "start": 0, "end": 0, "score": None, "null_score": null_score}
     score, start, end = best
-    return {"answer": context[start:end], "start": start, "end": end, "score": score}
+    return {"answer": context[start:end], "start": start, "end": end, "score": score, "null_score": null_score}
 
 
 # --- SQuAD v1.1 scores ------------------------------------------------------------
@@ -353,3 +359,149 @@ def squad_scores(
     exact = sum(squad_exact_match(predictions[i], answers) for i, answers in references.items())
     f1 = sum(squad_f1(predictions[i], answers) for i, answers in references.items())
     return {"exact_match": 100 * exact / len(references), "f1": 100 * f1 / len(references)}
+
+
+# --- Unanswerable questions, built from SQuAD v1.1 -------------------------------------------
+
+NO_ANSWER_SUFFIX = "-other-paragraph"
+
+
+def _contains_answer(paragraph: str, answers: Sequence[str]) -> bool:
+    """Whether one of the answer texts occurs, as whole words after normalisation, in ``paragraph``."""
+    words = f" {normalize_answer(paragraph)} "
+    return any(normalize_answer(answer) and f" {normalize_answer(answer)} " in words for answer in answers)
+
+
+def unanswerable_pairs(questions: Any, paragraphs: Any, seed: int = 42) -> tuple[Any, int]:
+    """Unanswerable questions made from answerable ones: each question paired with another paragraph of its article.
+
+    ``questions`` and ``paragraphs`` are SQuAD splits (``id``, ``title``, ``context``,
+    ``question``, ``answers``); for every question one other paragraph of the same
+    ``title`` is drawn from ``paragraphs`` (seeded). The topic stays close, but the
+    answer should be absent: a pair whose paragraph contains one of the question's gold
+    answers (normalised, as whole words) is dropped, and so is a question whose article
+    has no other paragraph. Returns the new questions, as a ``datasets.Dataset`` with the
+    columns of ``questions``, ``id`` + ``"-other-paragraph"`` and empty ``answers``, and the
+    number of pairs dropped because the paragraph contained the answer.
+    """
+    import datasets
+
+    by_title: dict[str, list[str]] = defaultdict(list)
+    for title, context in zip(paragraphs["title"], paragraphs["context"]):
+        if context not in by_title[title]:
+            by_title[title].append(context)
+    rng = np.random.default_rng(seed)
+    rows: dict[str, list[Any]] = {name: [] for name in questions.column_names}
+    contain_answer = 0
+    for row in questions:
+        others = [context for context in by_title[row["title"]] if context != row["context"]]
+        if not others:
+            continue
+        other = others[int(rng.integers(len(others)))]
+        if _contains_answer(other, row["answers"]["text"]):
+            contain_answer += 1
+            continue
+        new = {**row, "id": row["id"] + NO_ANSWER_SUFFIX, "context": other,
+               "answers": {"text": [], "answer_start": []}}
+        for name in rows:
+            rows[name].append(new[name])
+    return datasets.Dataset.from_dict(rows, features=questions.features), contain_answer
+
+
+def reference_answers(examples: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
+    """Question id -> accepted answers; ``[""]`` (no answer) for a question without one, as SQuAD v2.0 scores it."""
+    return {example_id: list(answers["text"]) or [""] for example_id, answers in zip(examples["id"], examples["answers"])}
+
+
+def span_and_null_scores(
+    examples: Mapping[str, Sequence[Any]],
+    features: Mapping[str, Sequence[Any]],
+    start_logits: Sequence[Sequence[float]] | np.ndarray,
+    end_logits: Sequence[Sequence[float]] | np.ndarray,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> dict[str, dict[str, Any]]:
+    """For each question id: its best span (``answer``, ``span_score``) and its ``null_score``.
+
+    Like :func:`postprocess_qa`, the best valid span over all the question's windows
+    (``span_score`` is -inf and ``answer`` "" when no span is valid). The null score is the
+    start + end logit at ``[CLS]`` (position 0), the smallest over the question's windows:
+    the window that sees the answer best gives the weakest "no answer here", so one window
+    that does not hold the answer cannot outvote the one that does.
+    """
+    if len(start_logits) != len(features["example_id"]) or len(end_logits) != len(start_logits):
+        raise ValueError(
+            f"Received {len(start_logits)} rows of start logits and {len(end_logits)} of end "
+            f"logits for {len(features['example_id'])} features: pass the predictions "
+            "for exactly these features, in order."
+        )
+    _check_search(n_best, max_answer_length)
+    windows_of = defaultdict(list)
+    for feature, example_id in enumerate(features["example_id"]):
+        windows_of[example_id].append(feature)
+    offset_mapping = list(features["offset_mapping"])
+    scores = {}
+    for example_id, context in zip(examples["id"], examples["context"]):
+        windows = windows_of[example_id]
+        if not windows:
+            raise ValueError(f"Question {example_id!r} has no window among the features.")
+        best = _best_of([best_span(offset_mapping[w], start_logits[w], end_logits[w], n_best, max_answer_length)
+                         for w in windows])
+        null = min(float(start_logits[w][CLS_INDEX] + end_logits[w][CLS_INDEX]) for w in windows)
+        scores[example_id] = {"answer": "" if best is None else context[best[1]:best[2]],
+                              "span_score": float("-inf") if best is None else best[0], "null_score": null}
+    return scores
+
+
+def score_gaps(scores: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """Question id -> null score - best span score (from :func:`span_and_null_scores`): large means "no answer"."""
+    return {example_id: score["null_score"] - score["span_score"] for example_id, score in scores.items()}
+
+
+def apply_threshold(answers: Mapping[str, str], gaps: Mapping[str, float], threshold: float) -> dict[str, str]:
+    """The answers, with "" (no answer) where null score - best span score > ``threshold``."""
+    return {example_id: "" if gaps[example_id] > threshold else answer for example_id, answer in answers.items()}
+
+
+def threshold_scores(gaps: Sequence[float], has_answer: Sequence[bool], span_f1: Sequence[float],
+                     thresholds: Sequence[float]) -> np.ndarray:
+    """Mean F1 over the questions for each threshold: "no answer" (gap > threshold) scores 1 on a question
+    without an answer and 0 on one with an answer; a span scores ``span_f1`` (give 0 where there is no answer)."""
+    gaps, has_answer, span_f1 = (np.asarray(gaps, dtype=float), np.asarray(has_answer, dtype=bool),
+                                 np.asarray(span_f1, dtype=float))
+    if not len(gaps) == len(has_answer) == len(span_f1) or not len(gaps):
+        raise ValueError(f"Expected one gap, has_answer and span_f1 per question; got {len(gaps)}, "
+                         f"{len(has_answer)} and {len(span_f1)}.")
+    thresholds = np.asarray(thresholds, dtype=float)
+    answered = np.where(has_answer, span_f1, 0.0)
+    if not len(thresholds):
+        return np.zeros(0)
+    rows = max(1, 2**22 // len(gaps))  # thresholds per block: all of SQuAD's validation would not fit at once
+    blocks = np.array_split(thresholds, -(-len(thresholds) // rows))
+    return np.concatenate([np.where(gaps[None, :] > block[:, None], ~has_answer[None, :], answered[None, :]).mean(axis=1)
+                           for block in blocks])
+
+
+def best_null_threshold(gaps: Sequence[float], has_answer: Sequence[bool], span_f1: Sequence[float]) -> float:
+    """The threshold on null - best span score that maximises :func:`threshold_scores` on these questions.
+
+    The candidates are every gap (answer the questions up to it) and one below them all
+    (answer none); among equal scores the smallest threshold wins.
+    """
+    gaps = np.asarray(gaps, dtype=float)
+    if not len(gaps):
+        raise ValueError("No questions: pass the validation questions' gaps.")
+    finite = gaps[np.isfinite(gaps)]
+    candidates = np.unique(np.concatenate([[finite.min() - 1.0 if len(finite) else 0.0], finite]))
+    return float(candidates[int(np.argmax(threshold_scores(gaps, has_answer, span_f1, candidates)))])
+
+
+def split_validation_test(ids: Sequence[str], seed: int = 42) -> tuple[list[str], list[str]]:
+    """Question ids cut in two halves, validation and test; a question and its other-paragraph twin
+    (:func:`unanswerable_pairs`) always fall in the same half."""
+    base = sorted({example_id.removesuffix(NO_ANSWER_SUFFIX) for example_id in ids})
+    order = np.random.default_rng(seed).permutation(len(base))
+    validation_base = {base[i] for i in order[: len(base) // 2]}
+    validation = [i for i in ids if i.removesuffix(NO_ANSWER_SUFFIX) in validation_base]
+    test = [i for i in ids if i.removesuffix(NO_ANSWER_SUFFIX) not in validation_base]
+    return validation, test

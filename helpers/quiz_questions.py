@@ -400,7 +400,7 @@ QUESTIONS: tuple[Question, ...] = (
                        "The book's strategy. Scoring still uses one tag per word, the first piece's."),
                  wrong("B-PER, -100, -100.",
                        "That is the other strategy (later pieces ignored by the loss), which lesson 06 trains "
-                       "with; lesson 05 uses it to score one tag per word."),
+                       "with; lesson 05 trains with it too and compares the two at word level."),
                  wrong("No labels: the pieces are joined back into the word before the model sees them.",
                        "The model works on pieces; word_ids() says which word each piece came from."),
              )),
@@ -429,10 +429,40 @@ QUESTIONS: tuple[Question, ...] = (
                  wrong("It is not possible: the pipeline returns one label per piece.",
                        "Without aggregation it does; aggregation groups them."),
              )),
+    Question("labelling-strategy-compare", "05_named_entity_recognition",
+             "Lesson 05 trains two models that differ only in the labels of a word's later pieces (I-, or -100) "
+             "and scores both on first pieces. How do you decide which strategy to use?", (
+                 right("Score both at word level on the same test sentences and read the paired interval of their "
+                       "difference, resampling sentences.",
+                       "Same seed, data and test set; in the cpu run the test set could not tell them apart: "
+                       "-0.000 [-0.006, 0.005]."),
+                 wrong("Take the one with the lower training loss.",
+                       "The two losses count different targets (ignore has fewer), and a training loss is no test "
+                       "score."),
+                 wrong("Score each on what it was trained on: every piece for I-, first pieces for ignore.",
+                       "Then the two numbers measure different things; every-piece scoring is stricter."),
+                 wrong("Resample single words for the interval.",
+                       "Entities span words and are scored within their sentence: the sentence is the unit."),
+             )),
+    Question("case-rule-measures", "05_named_entity_recognition",
+             "A rule that marks every capitalised word except a sentence's first as part of a name finds "
+             "CoNLL-2003's entity spans with F1 0.647. What does that measure?", (
+                 right("How much information case alone carries about where names are in this corpus.",
+                       "It is a rule, not a model: it says nothing about what an uncased model loses."),
+                 wrong("How many F1 points an uncased model loses.",
+                       "The uncased MiniLM reached span F1 0.916 from context; measuring the loss needs one model "
+                       "trained on cased and on lowercased text."),
+                 wrong("The F1 of a cased model.",
+                       "No model is involved."),
+                 wrong("Nothing, since it ignores entity types.",
+                       "It measures spans, and the model beside it was scored the same way, without types."),
+             )),
     Question("casing-matters", "05_named_entity_recognition",
              "For English named-entity recognition, why prefer a cased model such as bert-base-cased?", (
                  right("Capital letters are a strong cue for names; an uncased model has lowercased them away.",
-                       "The second book's NER chapter uses an uncased model and gives that cue up."),
+                       "Lesson 05 measured the cue: capital letters alone find CoNLL-2003's entity spans with F1 "
+                       "0.647. What an uncased model loses is the literature's claim (Mayhew et al., 2019; the BERT "
+                       "README), not measured offline."),
                  wrong("Cased models are always more accurate.",
                        "It depends on the task; casing helps where case carries information."),
                  wrong("Uncased models cannot do token classification.",
@@ -453,18 +483,36 @@ QUESTIONS: tuple[Question, ...] = (
                  wrong("Because the tags are imbalanced.",
                        "Imbalance would argue for F1; here there is no span to score."),
              )),
-    Question("pos-baseline", "06_part_of_speech_tagging",
-             "Giving each word its most frequent training tag already scores about 0.88 on CoNLL-2003's test "
-             "set. What does that show?", (
-                 wrong("The fine-tuned model is not needed.",
-                       "The model's 0.93 removes about 40 % of the baseline's errors."),
-                 right("Most words have one usual tag; the model earns its gain on ambiguous words and words it "
-                       "never saw.",
-                       "Unseen words were 12 % of the test words; the baseline can only guess NNP for them."),
-                 wrong("The test set leaked into training.",
-                       "The baseline counts tags on the training split only."),
-                 wrong("POS tags are random.",
-                       "They are highly predictable from the word, which is what the baseline shows."),
+    Question("pos-fair-baseline", "06_part_of_speech_tagging",
+             "In lesson 06's cpu run, a most-frequent-tag baseline with unknown-word rules scored 0.926 and the "
+             "fine-tuned model 0.928; the paired difference was 0.002 [-0.001, 0.005]. What follows?", (
+                 right("On all words the test split cannot tell them apart; the model's measured gain is on words "
+                       "unseen in training (0.822 against 0.806).",
+                       "The interval of the difference contains 0; only the unseen words show one, 0.016 "
+                       "[0.005, 0.028]."),
+                 wrong("The model removes a third of the baseline's errors.",
+                       "That was true against the plain baseline (0.884), which tags every unseen word NNP; the "
+                       "unknown-word rules close almost all of that gap."),
+                 wrong("Fine-tuned encoders are no better than baselines at POS tagging.",
+                       "Good WSJ taggers reach about 97.3 %; this run is a small uncased model, one epoch, on tags "
+                       "made by an automatic tagger."),
+                 wrong("The baseline must have seen the test set.",
+                       "It counts tags on the training split only; on seen words both reach 0.94 because most "
+                       "words have one usual tag."),
+             )),
+    Question("pos-which-piece", "06_part_of_speech_tagging",
+             "Lesson 06 trains with continuation=\"ignore\", so only the first piece of each word carries its "
+             "tag. What happens if you read each word's tag from its last piece instead?", (
+                 right("Accuracy falls on words of several pieces (0.858 to 0.750 in a cpu run): the loss never "
+                       "trained the last piece's output.",
+                       "Read the piece that carried the label in training."),
+                 wrong("It improves, because -ing or -ed sits in the last piece.",
+                       "That could help only if the model were trained to tag there; training on last pieces is an "
+                       "experiment the lesson does not run."),
+                 wrong("Nothing changes: every piece of a word gets the same prediction.",
+                       "Each position has its own output; words of one piece do not change, words of several do."),
+                 wrong("The number of scored words changes.",
+                       "Both readings give one tag per word; only the position read changes."),
              )),
     Question("pos-tag-ids", "06_part_of_speech_tagging",
              "The hand-tagged WSJ sample uses the same tag names as CoNLL-2003 but other ids (NN is 18 in one, "
@@ -484,13 +532,45 @@ QUESTIONS: tuple[Question, ...] = (
              "What does a model for extractive question answering predict?", (
                  wrong("The answer's words, generated one at a time.",
                        "That is generative QA; an extractive model can only point into the context."),
-                 right("Two scores per token, one for starting the answer and one for ending it; the answer is the "
-                       "best valid span.",
-                       "Valid: start before end, both inside the context, not longer than the length limit."),
+                 right("Two scores for every position of the window, one for starting the answer and one for ending "
+                       "it; a softmax over the positions makes each a distribution, and the answer is the best "
+                       "valid span.",
+                       "The positions compete with each other (a softmax over positions, not over classes per "
+                       "token); training takes the mean of the two cross-entropies. Valid: start before end, both "
+                       "inside the context, not longer than the length limit."),
                  wrong("One label per token: inside or outside the answer.",
                        "A plausible design, but AutoModelForQuestionAnswering has a start and an end head."),
                  wrong("Which sentence of the context holds the answer.",
                        "That is lesson 07's baseline, which scores far lower."),
+             )),
+    Question("qa-cls-negatives", "07_question_answering",
+             "Why are training windows that do not hold the answer kept, with start = end = 0 ([CLS])?", (
+                 right("They are negatives: the model learns to put its mass on [CLS] when the answer is elsewhere, "
+                       "so the windows' scores stay comparable and a null score exists.",
+                       "At SQuAD v1.1 inference [CLS] is then left out; for 'no answer' it is compared with the "
+                       "best span."),
+                 wrong("Position 0 is padding, so they add nothing.",
+                       "They add a real target: [CLS]."),
+                 wrong("Because [CLS] is the answer to most SQuAD v1.1 questions.",
+                       "Every v1.1 question has a span answer; [CLS] only means 'not in this window'."),
+                 wrong("To give the optimiser more examples.",
+                       "They are kept for what they teach, not for their number."),
+             )),
+    Question("qa-null-threshold", "07_question_answering",
+             "Lesson 07 answers 'no answer' when the null score minus the best span's score exceeds a threshold. "
+             "How is the threshold set?", (
+                 right("On validation questions, answerable and unanswerable, to maximise F1; the test half is then "
+                       "scored once with it.",
+                       "In the cpu run the threshold chosen on validation, -5.26, gave F1 71.9 on test, against 57.0 "
+                       "for a threshold of 0."),
+                 wrong("On the test questions, to report the best score.",
+                       "Then the test score is optimistic: test only reports."),
+                 wrong("Always 0, since both scores are logits.",
+                       "This model rarely lets [CLS] win: a threshold of 0 still answered 46 % of the unanswerable "
+                       "questions."),
+                 wrong("As high as possible, so that no right answer is withheld.",
+                       "Then the model answers everything and is wrong on every unanswerable question (F1 30.9 on "
+                       "all questions)."),
              )),
     Question("qa-stride", "07_question_answering",
              "A context is longer than max_length. What is the document stride for?", (

@@ -283,3 +283,124 @@ def token_classification_metrics(
         return entity_scores(true_tags, pred_tags, per_entity=per_entity)
 
     return compute_metrics
+
+
+# --- intervals over sentences, and what case alone finds -------------------------------
+
+
+def entity_counts(true_tags: list[list[str]], pred_tags: list[list[str]]) -> np.ndarray:
+    """Per sentence: entities predicted exactly right, entities predicted, true entities (shape (sentences, 3)).
+
+    The entities follow seqeval's (conlleval's) rules, sentence by sentence, so the sums
+    over all sentences give :func:`entity_scores`' micro precision, recall and F1.
+    """
+    _check_sentences(true_tags, pred_tags)
+    counts = np.zeros((len(true_tags), 3), dtype=np.int64)
+    for row, (truth, prediction) in enumerate(zip(true_tags, pred_tags)):
+        true_set, pred_set = set(get_entities(list(truth))), set(get_entities(list(prediction)))
+        counts[row] = len(true_set & pred_set), len(pred_set), len(true_set)
+    return counts
+
+
+def _f1_of_counts(sums: np.ndarray) -> np.ndarray:
+    """Entity F1 from summed (right, predicted, true) counts; 0 where nothing was predicted or true."""
+    right, predicted, true = sums[..., 0], sums[..., 1], sums[..., 2]
+    denominator = predicted + true
+    return np.divide(2 * right, denominator, out=np.zeros(right.shape, dtype=float), where=denominator > 0)
+
+
+def _sentence_bootstrap(count_sets: list[np.ndarray], combine: Callable[..., np.ndarray], resamples: int,
+                        confidence: float, seed: int) -> Any:
+    from helpers.evaluation import Interval
+
+    n = len(count_sets[0])
+    if n < 2:
+        raise ValueError(f"Received {n} sentence(s): a bootstrap needs at least 2 sentences.")
+    if resamples < 100:
+        raise ValueError(f"resamples={resamples} is too few for stable bounds: use at least 100 (1000 is usual).")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence} must lie between 0 and 1, e.g. 0.95 for a 95% interval.")
+    resampled = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    value = combine(*[_f1_of_counts(counts.sum(axis=0)) for counts in count_sets])
+    statistics = combine(*[_f1_of_counts(counts[resampled].sum(axis=1)) for counts in count_sets])
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(statistics, [tail, 1 - tail])
+    return Interval(float(value), float(low), float(high), confidence)
+
+
+def entity_f1_interval(true_tags: list[list[str]], pred_tags: list[list[str]], resamples: int = 1000,
+                       confidence: float = 0.95, seed: int = 0) -> Any:
+    """Entity F1 (seqeval's micro F1) with a percentile bootstrap interval that resamples *sentences*.
+
+    The sentence is the unit: its entities are scored together, so resampling single
+    words or entities would cut them apart. Returns a :class:`helpers.evaluation.Interval`.
+    """
+    counts = entity_counts(true_tags, pred_tags)
+    return _sentence_bootstrap([counts], lambda f1: f1, resamples, confidence, seed)
+
+
+def entity_f1_difference(true_tags: list[list[str]], pred_a: list[list[str]], pred_b: list[list[str]],
+                         resamples: int = 1000, confidence: float = 0.95, seed: int = 0) -> Any:
+    """Entity F1 of a minus that of b, both on the same resampled sentences (a paired bootstrap).
+
+    If the interval contains 0, this test set cannot tell the two sets of predictions apart.
+    """
+    counts_a, counts_b = entity_counts(true_tags, pred_a), entity_counts(true_tags, pred_b)
+    return _sentence_bootstrap([counts_a, counts_b], np.subtract, resamples, confidence, seed)
+
+
+UNTYPED = "ENT"  # the one entity type left by :func:`untyped`
+
+
+def untyped(tags: list[list[str]]) -> list[list[str]]:
+    """The same tags with every entity type replaced by ``ENT``: ``B-PER`` -> ``B-ENT``, ``O`` stays ``O``.
+
+    Scored with :func:`entity_scores`, a prediction then only has to find an entity's span, not its type.
+    """
+    return [[tag if tag == "O" else f"{tag.split('-', 1)[0]}-{UNTYPED}" for tag in sentence] for sentence in tags]
+
+
+def capitalised_spans(words: list[list[str]]) -> list[list[str]]:
+    """A rule that sees only case: a word that starts with a capital letter, and is not the sentence's first
+    word, is part of an entity; neighbouring such words form one entity. Untyped tags (``B-ENT``, ``I-ENT``, ``O``).
+    """
+    tags = []
+    for sentence in words:
+        if isinstance(sentence, str):
+            raise TypeError("Give one list of words per sentence, e.g. [['EU', 'rejects', 'German'], ...].")
+        sentence_tags, previous = [], "O"
+        for position, word in enumerate(sentence):
+            if position > 0 and word[:1].isupper():
+                tag = f"I-{UNTYPED}" if previous != "O" else f"B-{UNTYPED}"
+            else:
+                tag = "O"
+            sentence_tags.append(tag)
+            previous = tag
+        tags.append(sentence_tags)
+    return tags
+
+
+def resolve_model_or(model_id: str, offline_model_id: str | None = None) -> str:
+    """What ``from_pretrained`` should load: ``model_id`` when the Hub (or a local folder or cache) serves it,
+    otherwise ``offline_model_id``, with one line that says so.
+
+    For a profile whose model (a cased one, say) has no offline copy that fits its time budget: the
+    usual stand-in of :func:`helpers.models.resolve_model` may be much larger. Without
+    ``offline_model_id`` this is :func:`helpers.models.resolve_model`.
+    """
+    from pathlib import Path
+
+    from helpers.course.hub import failure_reason, hub_online
+    from helpers.models import _hub_failure, _in_local_hf_cache, resolve_model
+
+    if offline_model_id is None or offline_model_id == model_id:
+        return resolve_model(model_id)
+    online = hub_online()
+    if Path(model_id).is_dir() or _in_local_hf_cache(model_id):
+        return resolve_model(model_id)
+    error = _hub_failure(model_id) if online else None
+    if online and error is None:
+        return resolve_model(model_id)
+    why = "Hub unreachable" if error is None else f"the Hugging Face Hub failed ({failure_reason(error)})"
+    print(f"{model_id}: {why}, so this profile uses {offline_model_id} instead.")
+    return resolve_model(offline_model_id)

@@ -224,7 +224,7 @@ def test_the_quiz_answers_through_its_widgets(lab, browser):
         return wait_for(browser, lambda d: feedback.text, "feedback on the answer", 30)
 
     assert answer(questions[0], right).startswith(f"Correct ({right}).")
-    assert "1 correct out of 1 answered (38 questions)" in score.text
+    assert "1 correct out of 1 answered (43 questions)" in score.text
     scroll_to(browser, score)
     browser.save_screenshot(str(screenshots() / "08_review_quiz-right.png"))
 

@@ -213,3 +213,17 @@ def test_graded_three_ways(graded_three_ways):
     assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
         ("align_labels", True), ("bio_to_spans", True), ("most_confused", False)]
     assert "first element is the true type" in grades["one wrong"].results[2].message
+
+
+def test_checks_load_the_model_the_lesson_loads(grading, monkeypatch):
+    """The cpu profile trains distilbert-base-cased online and MiniLM offline (its offline_model_id): offline, the
+    checks cut sentences with MiniLM's tokenizer too, not with the usual stand-in for a Hub id (MPNet)."""
+    from helpers.course import hub, offline_models
+    from helpers.course.config import PROFILE_ENV
+
+    monkeypatch.setattr(hub, "hub_online", lambda: False)
+    monkeypatch.setenv(PROFILE_ENV, "cpu")
+    chosen = checks.lesson_settings(checks.LESSON, FORGED)
+    assert (chosen.profile, chosen.model_id) == ("cpu", str(offline_models.minilm_dir()))
+    monkeypatch.setenv(PROFILE_ENV, "smoke")
+    assert checks.lesson_settings(checks.LESSON, FORGED).model_id == str(offline_models.minilm_dir())

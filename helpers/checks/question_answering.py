@@ -24,7 +24,7 @@ def _library_shortcuts() -> dict[str, Any]:
 
     return {f"helpers.question_answering.{name}": getattr(question_answering, name)
             for name in ("_answer_tokens", "qa_train_features", "best_span", "postprocess_qa",
-                         "squad_f1", "_token_f1")}
+                         "squad_f1", "_token_f1", "best_null_threshold", "threshold_scores")}
 
 
 def _long_example(settings: SimpleNamespace) -> tuple[dict[str, Any], PreTrainedTokenizerBase, SimpleNamespace]:
@@ -202,3 +202,125 @@ def f1_by_hand(f1_fn: Any, prediction: str, question_id: str) -> Verdict:
                     " Two texts with no words left are a perfect match." if predicted == gold == "" else "")
             return False, f"F1 of {predicted!r} against {gold!r} is {expected:.4f}; you gave {answer!r}.{hint}"
     return True, f"F1 of {prediction!r} against the gold answer {truth!r}: {squad_f1(prediction, [truth]):.4f}."
+
+
+def _threshold_questions(settings: SimpleNamespace) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """The lesson's answerable and constructed unanswerable questions: their accepted answers ([""]: none),
+    and the validation and test halves of their ids, rebuilt from the course's data."""
+    from datasets import concatenate_datasets
+
+    from helpers.data import subset
+    from helpers.question_answering import reference_answers, split_validation_test, unanswerable_pairs
+
+    chosen = lesson_settings(LESSON, settings)
+    validation = dataset("squad")["validation"]
+    questions = subset(validation, chosen.max_eval_samples, seed=chosen.seed)
+    other, _ = unanswerable_pairs(questions, validation, seed=chosen.seed)
+    references = reference_answers(concatenate_datasets([questions, other]))
+    return references, *split_validation_test(list(references), seed=chosen.seed)
+
+
+def _threshold_trials() -> list[tuple[list[float], list[bool], list[float], str]]:
+    """(gaps, has_answer, span_f1, what): small cases where each usual mistake gives a worse threshold."""
+    return [
+        ([-3.0, -1.0, 2.0, 4.0], [True, True, False, False], [1.0, 0.5, 0.0, 0.0],
+         "four questions whose gaps separate the two kinds (answerable: -3 and -1)"),
+        ([-2.0, 0.5, 1.0, 3.0, 5.0], [True, True, True, True, True], [1.0, 0.8, 0.6, 0.4, 0.2],
+         "five answerable questions (the best is to answer all of them)"),
+        ([-4.0, -2.0, 1.0], [False, False, False], [0.0, 0.0, 0.0],
+         "three unanswerable questions (the best is to answer none, even the lowest gap)"),
+        ([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0], [True, False, True, False, True, False], [1.0, 0.0, 0.2, 0.0, 1.0, 0.0],
+         "six questions whose kinds alternate along the gap"),
+    ]
+
+
+def _best_score(gaps: Any, has_answer: Any, span_f1: Any) -> float:
+    from helpers.question_answering import best_null_threshold, threshold_scores
+
+    return float(threshold_scores(gaps, has_answer, span_f1, [best_null_threshold(gaps, has_answer, span_f1)])[0])
+
+
+def _score_of(threshold: float, gaps: Any, has_answer: Any, span_f1: Any, reverse: bool = False) -> float:
+    """Mean F1 of one threshold; ``reverse``: "no answer" below it instead of above it (the sign mistake)."""
+    from helpers.question_answering import threshold_scores
+
+    if reverse:
+        return float(threshold_scores(-np.asarray(gaps, dtype=float), has_answer, span_f1, [-threshold])[0])
+    return float(threshold_scores(gaps, has_answer, span_f1, [threshold])[0])
+
+
+def _threshold_verdict(answer: Any, gaps: list, has_answer: list, span_f1: list, what: str,
+                       sign_hint: bool = False) -> str | None:
+    """None if ``answer`` is a best threshold for these questions; otherwise what is wrong with it.
+
+    ``sign_hint``: on questions whose two kinds the gap separates, a threshold that is best for the
+    opposite rule ("no answer" below it) is the sign mistake.
+    """
+    if not isinstance(answer, (int, float, np.floating, np.integer)) or isinstance(answer, bool) or np.isnan(answer):
+        return f"For {what}, return the threshold, a number; you gave {answer!r:.80}."
+    best, got = _best_score(gaps, has_answer, span_f1), _score_of(float(answer), gaps, has_answer, span_f1)
+    if close(got, best, 1e-9):
+        return None
+    reversed_best = max(_score_of(t, gaps, has_answer, span_f1, reverse=True)
+                        for t in [min(gaps) - 1, *gaps, max(gaps) + 1])
+    hint = (" Check the sign: \"no answer\" is for a gap (null - best span) GREATER than the threshold."
+            if sign_hint and close(_score_of(float(answer), gaps, has_answer, span_f1, reverse=True), reversed_best,
+                                   1e-9) else
+            " Try every gap as a threshold, and one below them all; score each by the mean F1: 1 for an "
+            "unanswerable question left unanswered, span_f1 for an answered question with an answer, 0 otherwise.")
+    return f"For {what}, threshold {answer:.3f} scores {got:.3f} but {best:.3f} is possible.{hint}"
+
+
+@exercise
+def choose_threshold(choose_fn: Any, threshold: Any, gaps: Any, span_answers: Any, settings: SimpleNamespace) -> Verdict:
+    """A function: the threshold on null - best span score that maximises mean F1 on the questions given.
+
+    Tried on small cases, then on the lesson's validation half with the learner's model's ``gaps`` and best
+    spans (``span_answers``; question id -> value for every question of both halves). Which questions have an
+    answer, their gold answers and the two halves are rebuilt from the course's data. ``threshold``, what the
+    learner chose in the lesson, must be a best threshold on the validation half.
+    """
+    from helpers.question_answering import squad_f1
+
+    if not callable(choose_fn):
+        return False, "choose_threshold must be a function of (score_gaps, has_answer, span_f1)."
+    for trial, (trial_gaps, trial_has, trial_f1, what) in enumerate(_threshold_trials()):
+        answer, used = calls_during(choose_fn, (list(trial_gaps), list(trial_has), list(trial_f1)),
+                                    _library_shortcuts())
+        if used:
+            return False, f"Search for the threshold yourself: your function calls {used[0]}."
+        if is_unsolved(answer):
+            return False, ("Replace the ... : try every gap as a threshold (and one below them all), keep the one "
+                           "with the highest mean F1.")
+        problem = _threshold_verdict(answer, trial_gaps, trial_has, trial_f1, what, sign_hint=trial == 0)
+        if problem:
+            return False, problem
+    references, validation_ids, test_ids = _threshold_questions(settings)
+    for name, values, kind in (("gaps", gaps, (int, float, np.floating, np.integer)), ("span_answers", span_answers, str)):
+        if not isinstance(values, dict) or set(values) != set(references) or not all(
+                isinstance(value, kind) for value in values.values()):
+            return False, (f"{name} must map every question id of the lesson (its {len(references):,} answerable and "
+                           f"unanswerable questions) to a {'number' if name == 'gaps' else 'string'}: pass the "
+                           f"lesson's {name}.")
+
+    def half(ids: list[str]) -> tuple[list[float], list[bool], list[float]]:
+        has = [references[i] != [""] for i in ids]
+        return ([float(gaps[i]) for i in ids], has,
+                [squad_f1(span_answers[i], references[i]) if h else 0.0 for i, h in zip(ids, has)])
+
+    validation, test = half(validation_ids), half(test_ids)
+    answer, used = calls_during(choose_fn, tuple(map(list, validation)), _library_shortcuts())
+    if used:
+        return False, f"Search for the threshold yourself: your function calls {used[0]}."
+    problem = _threshold_verdict(answer, *validation, f"the {len(validation_ids)} validation questions")
+    if problem:
+        return False, problem
+    if is_unsolved(threshold):
+        return False, "Set threshold to what choose_threshold returns on the validation questions."
+    if _threshold_verdict(threshold, *validation, "") is not None:
+        on_test = _threshold_verdict(threshold, *test, "") is None
+        return False, (f"threshold = {threshold!r:.20} is not a best threshold on the validation questions."
+                       + (" It is the best on the test half: choose on validation, and use test only to report."
+                          if on_test else " Call choose_threshold with the validation questions' values."))
+    return True, (f"threshold {float(threshold):.3f}: mean F1 {_score_of(float(threshold), *validation):.3f} on the "
+                  f"{len(validation_ids)} validation questions, the best any threshold reaches there.")

@@ -446,8 +446,10 @@ def _token_classification(p: dict[str, Any], extra: Sequence[tuple[str, Sequence
 
 
 def named_entity_recognition(p: dict[str, Any]) -> Parts:
-    """Lesson 05: one training on CoNLL-2003, the test split predicted in order."""
-    return _token_classification(p)
+    """Lesson 05: two trainings on CoNLL-2003 (continuation pieces labelled I-, then ignored), the test split
+    predicted in order by each model."""
+    parts = _token_classification(p)
+    return [*[(f"{part} (x2: inside, ignore)", seconds * 2) for part, seconds in parts[:-1]], parts[-1]]
 
 
 def part_of_speech_tagging(p: dict[str, Any]) -> Parts:
@@ -462,15 +464,22 @@ def part_of_speech_tagging(p: dict[str, Any]) -> Parts:
 
 
 def question_answering(p: dict[str, Any]) -> Parts:
-    """Lesson 07: training on SQuAD windows, the validation windows predicted in order."""
-    from helpers.question_answering import qa_eval_features
+    """Lesson 07: training on SQuAD windows; the validation windows predicted in order, then those of the
+    unanswerable questions built from them (each question with another paragraph of its article)."""
+    from helpers.data import load_squad, subset
+    from helpers.question_answering import qa_eval_features, unanswerable_pairs
 
     window = (p["max_length"], p["stride"])
     train = qa_window_lengths("train", p["max_train_samples"], *window)
     valid = qa_window_lengths("validation", p["max_eval_samples"], *window, features=qa_eval_features)
+    validation = load_squad()["validation"]
+    twins, _ = unanswerable_pairs(subset(validation, p["max_eval_samples"]), validation)
+    features = qa_eval_features(stand_in_tokenizer(), *window)
+    other = [len(ids) for start in range(0, len(twins), 2000) for ids in features(twins[start:start + 2000])["input_ids"]]
     return [(f"training, {len(train):,} windows, {p['num_train_epochs']} epoch(s)",
              train_seconds(train, p["num_train_epochs"])),
             (f"validation predictions, {len(valid):,} windows", inference_seconds(valid)),
+            (f"unanswerable questions' predictions, {len(other):,} windows", inference_seconds(other)),
             ("loading the model", MODEL_LOAD_S)]
 
 
