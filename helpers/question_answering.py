@@ -166,6 +166,22 @@ def long_example(
     return max(long_rows, key=lambda row: (windows_with_answer(row), len(row["context"])))
 
 
+def _windows_by_question(features: Any, start_logits: Any, end_logits: Any, n_best: int,
+                         max_answer_length: int) -> tuple[dict[str, list[int]], list]:
+    """After checking the arguments: each question id's feature (window) indices, and every feature's offsets."""
+    if len(start_logits) != len(features["example_id"]) or len(end_logits) != len(start_logits):
+        raise ValueError(
+            f"Received {len(start_logits)} rows of start logits and {len(end_logits)} of end "
+            f"logits for {len(features['example_id'])} features: pass the predictions "
+            "for exactly these features, in order."
+        )
+    _check_search(n_best, max_answer_length)
+    windows_of = defaultdict(list)
+    for feature, example_id in enumerate(features["example_id"]):
+        windows_of[example_id].append(feature)
+    return windows_of, list(features["offset_mapping"])
+
+
 def postprocess_qa(
     examples: Mapping[str, Sequence[Any]],
     features: Mapping[str, Sequence[Any]],
@@ -185,17 +201,7 @@ def postprocess_qa(
     highest start + end logit gives the answer, sliced from the context by the
     offsets; "" when no pair is valid.
     """
-    if len(start_logits) != len(features["example_id"]) or len(end_logits) != len(start_logits):
-        raise ValueError(
-            f"Received {len(start_logits)} rows of start logits and {len(end_logits)} of end "
-            f"logits for {len(features['example_id'])} features: pass the predictions "
-            "for exactly these features, in order."
-        )
-    _check_search(n_best, max_answer_length)
-    windows_of = defaultdict(list)
-    for feature, example_id in enumerate(features["example_id"]):
-        windows_of[example_id].append(feature)
-    offset_mapping = list(features["offset_mapping"])
+    windows_of, offset_mapping = _windows_by_question(features, start_logits, end_logits, n_best, max_answer_length)
 
     answers = {}
     for example_id, context in zip(examples["id"], examples["context"]):
@@ -429,17 +435,7 @@ def span_and_null_scores(
     the window that sees the answer best gives the weakest "no answer here", so one window
     that does not hold the answer cannot outvote the one that does.
     """
-    if len(start_logits) != len(features["example_id"]) or len(end_logits) != len(start_logits):
-        raise ValueError(
-            f"Received {len(start_logits)} rows of start logits and {len(end_logits)} of end "
-            f"logits for {len(features['example_id'])} features: pass the predictions "
-            "for exactly these features, in order."
-        )
-    _check_search(n_best, max_answer_length)
-    windows_of = defaultdict(list)
-    for feature, example_id in enumerate(features["example_id"]):
-        windows_of[example_id].append(feature)
-    offset_mapping = list(features["offset_mapping"])
+    windows_of, offset_mapping = _windows_by_question(features, start_logits, end_logits, n_best, max_answer_length)
     scores = {}
     for example_id, context in zip(examples["id"], examples["context"]):
         windows = windows_of[example_id]
